@@ -1,0 +1,23 @@
+// Command vitro is container internals under glass. See the README.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/vitro-dev/vitro/cmd"
+	"github.com/vitro-dev/vitro/internal/reexec"
+)
+
+func main() {
+	// A re-executed child runs its entry point and never gets here.
+	if reexec.Init() {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cmd.Execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

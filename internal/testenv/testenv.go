@@ -1,0 +1,41 @@
+// Package testenv holds what vitro's tests share: the rule for tests that
+// need root, and names for kernel objects that do not collide when
+// `go test ./...` runs packages in parallel.
+package testenv
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// RequireEnv is the environment variable CI sets so that a privileged test
+// fails instead of skipping when it cannot run.
+const RequireEnv = "VITRO_REQUIRE_PRIVILEGED"
+
+// RequirePrivileged skips t unless the process is root. When
+// VITRO_REQUIRE_PRIVILEGED is set, it fails instead of skipping, so that
+// CI cannot turn green by testing nothing.
+func RequirePrivileged(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv(RequireEnv) != "" {
+		t.Fatalf("%s is set but this test needs root (euid %d): run the suite with sudo", RequireEnv, os.Geteuid())
+	}
+	t.Skipf("needs root (set %s=1 to make this a failure)", RequireEnv)
+}
+
+// Name returns a short name for a kernel object (link, cgroup, netns)
+// made by a test: prefix plus the process ID in base 36, so parallel test
+// binaries never choose the same one. Link names must stay within 15
+// bytes: keep prefix to 8 or fewer.
+func Name(prefix string) string {
+	n := fmt.Sprintf("%s%s", prefix, strings.ToLower(fmt.Sprintf("%x", os.Getpid())))
+	if len(n) > 15 {
+		n = n[:15]
+	}
+	return n
+}

@@ -1,0 +1,34 @@
+package nsdemo
+
+import "golang.org/x/sys/unix"
+
+// Type is one kind of namespace.
+type Type struct {
+	Name      string // as in /proc/<pid>/ns/<name>
+	Flag      uintptr
+	Isolates  string
+	Since     string // kernel version that introduced it
+	CloneFlag string // the flag's name, for traces and lessons
+}
+
+// Types lists the eight namespace kinds, in the order the kernel gained them.
+var Types = []Type{
+	{"mnt", unix.CLONE_NEWNS, "mount points", "2.4.19", "CLONE_NEWNS"},
+	{"uts", unix.CLONE_NEWUTS, "hostname and NIS domain name", "2.6.19", "CLONE_NEWUTS"},
+	{"ipc", unix.CLONE_NEWIPC, "System V IPC and POSIX message queues", "2.6.19", "CLONE_NEWIPC"},
+	{"pid", unix.CLONE_NEWPID, "process IDs", "2.6.24", "CLONE_NEWPID"},
+	{"net", unix.CLONE_NEWNET, "network devices, addresses, routes, ports, firewall", "2.6.29", "CLONE_NEWNET"},
+	{"user", unix.CLONE_NEWUSER, "user and group IDs, capabilities", "3.8", "CLONE_NEWUSER"},
+	{"cgroup", unix.CLONE_NEWCGROUP, "the cgroup root a process sees", "4.6", "CLONE_NEWCGROUP"},
+	{"time", unix.CLONE_NEWTIME, "CLOCK_MONOTONIC and CLOCK_BOOTTIME offsets", "5.6", "CLONE_NEWTIME"},
+}
+
+// Lookup returns the namespace type called name.
+func Lookup(name string) (Type, bool) {
+	for _, t := range Types {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Type{}, false
+}
