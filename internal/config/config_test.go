@@ -35,18 +35,18 @@ func TestValidFile(t *testing.T) {
 
 func TestBadInputNamesKeyAndValue(t *testing.T) {
 	cases := map[string][]string{
-		`{"data-rot":"/x"}`:                              {`"data-rot"`, "unknown key"},
-		`{"bip":"10.0.0.1/33"}`:                          {"bip", `"10.0.0.1/33"`, "0–32"},
-		`{"bip":"banana"}`:                               {"bip", `"banana"`},
-		`{"bip":"10.0.0.0/16"}`:                          {"bip", "network address"},
-		`{"bip":5}`:                                      {"bip", "5", "want a string"},
-		`{"storage-driver":"zfs"}`:                       {"storage-driver", `"zfs"`, "overlay2 or vfs"},
-		`{"exec-opts":["native.cgroupdriver=foo"]}`:      {"exec-opts", "native.cgroupdriver=foo"},
-		`{"registry-mirrors":["mirror.example"]}`:        {"registry-mirrors", "mirror.example", "URL"},
-		`{"data-root":"relative/dir"}`:                   {"data-root", "absolute"},
-		`{"live-restore":"yes"}`:                         {"live-restore", "boolean"},
-		`{"bridge":"a-name-far-too-long-for-linux"}`:     {"bridge", "15"},
-		`[1,2]`:                                          {"not a JSON object"},
+		`{"data-rot":"/x"}`:                          {`"data-rot"`, "unknown key"},
+		`{"bip":"10.0.0.1/33"}`:                      {"bip", `"10.0.0.1/33"`, "0–32"},
+		`{"bip":"banana"}`:                           {"bip", `"banana"`},
+		`{"bip":"10.0.0.0/16"}`:                      {"bip", "network address"},
+		`{"bip":5}`:                                  {"bip", "5", "want a string"},
+		`{"storage-driver":"zfs"}`:                   {"storage-driver", `"zfs"`, "overlay2 or vfs"},
+		`{"exec-opts":["native.cgroupdriver=foo"]}`:  {"exec-opts", "native.cgroupdriver=foo"},
+		`{"registry-mirrors":["mirror.example"]}`:    {"registry-mirrors", "mirror.example", "URL"},
+		`{"data-root":"relative/dir"}`:               {"data-root", "absolute"},
+		`{"live-restore":"yes"}`:                     {"live-restore", "boolean"},
+		`{"bridge":"a-name-far-too-long-for-linux"}`: {"bridge", "15"},
+		`[1,2]`: {"not a JSON object"},
 		`{"insecure-registries":["http://x:5000/path"]}`: {"insecure-registries", "host[:port]"},
 	}
 	for in, wants := range cases {

@@ -66,7 +66,6 @@ func nsInode(t *testing.T, pid int, ns string) uint64 {
 	return st.Ino
 }
 
-
 func TestHandshakeInNewUTSNamespace(t *testing.T) {
 	testenv.RequirePrivileged(t)
 	before, _ := os.Hostname()
