@@ -2,10 +2,27 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/engine"
 )
+
+// printHints lists what to do for each requirement that is not OK, below
+// the table, where a long hint does not stretch every row.
+func printHints(w io.Writer, rs []engine.Requirement) {
+	first := true
+	for _, r := range rs {
+		if r.Status == engine.OK || r.Hint == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nHints:")
+			first = false
+		}
+		fmt.Fprintf(w, "  %-28s %s\n", r.Name+":", r.Hint)
+	}
+}
 
 func init() {
 	register(func(root *cobra.Command, g *Globals) {
@@ -25,14 +42,17 @@ The exit status is 1 when a hard requirement is missing or could not be checked.
 			RunE: func(c *cobra.Command, _ []string) error {
 				rs := engine.Check()
 				err := render(c.OutOrStdout(), format, rs, func() *Table {
-					t := &Table{Header: []string{"requirement", "status", "found", "hint"}}
+					t := &Table{Header: []string{"requirement", "status", "found"}}
 					for _, r := range rs {
-						t.Append(r.Name, string(r.Status), r.Detail, r.Hint)
+						t.Append(r.Name, string(r.Status), r.Detail)
 					}
 					return t
 				})
 				if err != nil {
 					return err
+				}
+				if format == "table" || format == "" {
+					printHints(c.OutOrStdout(), rs)
 				}
 				failed := 0
 				for _, r := range rs {

@@ -244,7 +244,7 @@ func checkPropagation() Requirement {
 				prop = "slave"
 			}
 		}
-		r.Detail = prop + ": vitro makes / private (MS_REC|MS_PRIVATE) inside each new mount namespace before it mounts"
+		r.Detail = prop + " (vitro makes / private inside each new mount namespace)"
 	}
 	return r
 }
