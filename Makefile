@@ -1,0 +1,62 @@
+# vitro's build, test and set-up targets. Run as root where noted.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO      ?= go
+BIN     := bin/vitro
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/vitro-dev/vitro/cmd.Version=$(VERSION)
+
+# Debian packages the tests and demos use: a real userland for test images
+# (busybox-static), netfilter tools for inspecting NAT rules, a registry and
+# image tools to test against, qemu and a stock kernel for the pure cgroup v2
+# VM and the VM comparison, and peer runtimes for benchmarks.
+PACKAGES := busybox-static iptables nftables iproute2 skopeo umoci docker-registry \
+            qemu-system-x86 linux-image-amd64 runc crun hyperfine
+
+.PHONY: all build setup test test-unit test-cgroup2 bench docs lint quickstart clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vitro
+
+## setup: install the Debian packages vitro's tests and demos need (root)
+setup:
+	@missing=$$(for p in $(PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "setup: all packages present"; fi
+
+## test: the whole suite; privileged tests need root (sudo make test)
+test:
+	$(GO) test -count=1 -timeout 30m ./...
+
+## test-unit: only what needs no privileges (privileged tests skip)
+test-unit:
+	env -u VITRO_REQUIRE_PRIVILEGED $(GO) test -count=1 ./...
+
+## test-cgroup2: the cgroup tests inside a VM booted with pure cgroup v2 (root)
+test-cgroup2:
+	./scripts/test-cgroup2.sh
+
+## bench: benchmarks (tracing cost, ...)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## docs: regenerate the CLI reference in docs/cli
+docs:
+	$(GO) run ./cmd/gendocs docs/cli
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## quickstart: set up, build, check the host and run a first demo (root)
+quickstart: setup build
+	./$(BIN) check
+	./$(BIN) ns uts
+
+clean:
+	rm -rf bin
