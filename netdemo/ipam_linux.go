@@ -1,0 +1,233 @@
+package netdemo
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vitro-dev/vitro/internal/trace"
+	"golang.org/x/sys/unix"
+)
+
+// Pool is an address pool (IPAM) for one subnet, kept in a JSON file so
+// that every vitro process sees the same allocations:
+//
+//	<dir>/<name>.json   the state: which address belongs to whom
+//	<dir>/<name>.lock   flock(2)ed for the whole read-modify-write
+//
+// The lock is on a separate file because the state file is replaced by
+// rename on every write: a lock on the old inode would protect nothing.
+// flock locks belong to the open file, so they work between processes
+// and are released by the kernel if a process dies holding one.
+type Pool struct {
+	Subnet Subnet
+	Dir    string
+	Name   string // file name stem; by default the subnet, "10.98.0.0-16"
+}
+
+// PoolState is the content of the state file.
+type PoolState struct {
+	Subnet    string                `json:"subnet"`
+	Gateway   string                `json:"gateway"`
+	Allocated map[string]Allocation `json:"allocated"` // by address
+}
+
+// Allocation records who holds an address and since when.
+type Allocation struct {
+	Owner string    `json:"owner"`
+	Since time.Time `json:"since"`
+}
+
+// NewPool returns the pool of subnet s, stored in dir (normally
+// <data-root>/network). Nothing is written until the first Allocate.
+func NewPool(dir string, s Subnet) *Pool {
+	name := strings.ReplaceAll(s.Net.String(), "/", "-")
+	return &Pool{Subnet: s, Dir: dir, Name: name}
+}
+
+// Path is the state file.
+func (p *Pool) Path() string { return filepath.Join(p.Dir, p.Name+".json") }
+
+func (p *Pool) lockPath() string { return filepath.Join(p.Dir, p.Name+".lock") }
+
+// locked runs fn with the pool's lock held and its state loaded; if fn
+// returns write=true, the state is saved atomically before unlocking.
+func (p *Pool) locked(fn func(st *PoolState) (write bool, err error)) error {
+	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
+		return fmt.Errorf("ipam: %w", err)
+	}
+	lf, err := os.OpenFile(p.lockPath(), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return fmt.Errorf("ipam: %w", err)
+	}
+	defer lf.Close()
+	// Shell equivalent: flock <dir>/<name>.lock ...
+	if err := flock(lf); err != nil {
+		return fmt.Errorf("ipam: flock %s: %w", p.lockPath(), err)
+	}
+	defer unix.Flock(int(lf.Fd()), unix.LOCK_UN)
+
+	st, err := p.read()
+	if err != nil {
+		return err
+	}
+	write, err := fn(st)
+	if err != nil || !write {
+		return err
+	}
+	return p.write(st)
+}
+
+// flock takes an exclusive lock, retrying when a signal interrupts it.
+func flock(f *os.File) error {
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+func (p *Pool) read() (*PoolState, error) {
+	st := &PoolState{Subnet: p.Subnet.Net.String(), Gateway: p.Subnet.Gateway.String(), Allocated: map[string]Allocation{}}
+	b, err := os.ReadFile(p.Path())
+	if errors.Is(err, fs.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ipam: %w", err)
+	}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("ipam: state file %s is corrupt (%v): remove it once no container is running", p.Path(), err)
+	}
+	if st.Subnet != p.Subnet.Net.String() {
+		return nil, fmt.Errorf("ipam: state file %s is for subnet %s, not %s", p.Path(), st.Subnet, p.Subnet.Net)
+	}
+	if st.Allocated == nil {
+		st.Allocated = map[string]Allocation{}
+	}
+	return st, nil
+}
+
+// write saves st atomically: a temporary file, fsync, rename.
+func (p *Pool) write(st *PoolState) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(p.Dir, p.Name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("ipam: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := tmp.Write(append(b, '\n')); err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), p.Path())
+	}
+	if err != nil {
+		return fmt.Errorf("ipam: saving %s: %w", p.Path(), err)
+	}
+	return nil
+}
+
+// Allocate hands owner the lowest free address and returns it with the
+// subnet's mask (ready for an interface). A full pool is ErrPoolFull.
+func (p *Pool) Allocate(owner string) (*net.IPNet, error) {
+	var ip net.IP
+	err := p.locked(func(st *PoolState) (bool, error) {
+		used := make(map[string]bool, len(st.Allocated))
+		for a := range st.Allocated {
+			used[a] = true
+		}
+		var ok bool
+		if ip, ok = p.Subnet.lowestFree(used); !ok {
+			first, last := p.Subnet.hostRange()
+			return false, fmt.Errorf("%w: subnet %s has no free address (all %d of %s–%s are in use): release one, or choose a larger subnet with bip in the config",
+				ErrPoolFull, p.Subnet.Net, p.Subnet.Capacity(), uintToIP4(first), uintToIP4(last))
+		}
+		st.Allocated[ip.String()] = Allocation{Owner: owner, Since: time.Now().UTC()}
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	trace.Action("ipam allocate", trace.Str("address", ip.String()), trace.Str("owner", owner), trace.Str("subnet", p.Subnet.Net.String()), trace.Str("state", p.Path()))
+	return &net.IPNet{IP: ip, Mask: p.Subnet.Net.Mask}, nil
+}
+
+// Release gives ip back to the pool.
+func (p *Pool) Release(ip net.IP) error {
+	var owner string
+	err := p.locked(func(st *PoolState) (bool, error) {
+		a, ok := st.Allocated[ip.String()]
+		if !ok {
+			return false, fmt.Errorf("ipam: release %s: %w in pool %s", ip, ErrNotAllocated, p.Subnet.Net)
+		}
+		owner = a.Owner
+		delete(st.Allocated, ip.String())
+		return true, nil
+	})
+	if err == nil {
+		trace.Action("ipam release", trace.Str("address", ip.String()), trace.Str("owner", owner), trace.Str("state", p.Path()))
+	}
+	return err
+}
+
+// Reserve marks a given address as used, for addresses a user chose
+// (like docker's --ip); it fails if the address is taken or outside the
+// pool.
+func (p *Pool) Reserve(ip net.IP, owner string) error {
+	if !p.Subnet.inRange(ip) {
+		return fmt.Errorf("ipam: %s is not an address containers can have in %s (network, broadcast and gateway %s are excluded)", ip, p.Subnet.Net, p.Subnet.Gateway)
+	}
+	return p.locked(func(st *PoolState) (bool, error) {
+		if a, ok := st.Allocated[ip.String()]; ok {
+			return false, fmt.Errorf("ipam: %s is already allocated to %s", ip, a.Owner)
+		}
+		st.Allocated[ip.String()] = Allocation{Owner: owner, Since: time.Now().UTC()}
+		return true, nil
+	})
+}
+
+// State reads the pool's state under the lock.
+func (p *Pool) State() (*PoolState, error) {
+	var out *PoolState
+	err := p.locked(func(st *PoolState) (bool, error) { out = st; return false, nil })
+	return out, err
+}
+
+// Addresses returns the allocated addresses in numeric order.
+func (st *PoolState) Addresses() []string {
+	var a []string
+	for ip := range st.Allocated {
+		a = append(a, ip)
+	}
+	sort.Slice(a, func(i, j int) bool {
+		return ip4ToUint(net.ParseIP(a[i])) < ip4ToUint(net.ParseIP(a[j]))
+	})
+	return a
+}
+
+// Remove deletes the pool's files. Demos and tests use it for pools of
+// their own; the engine's pool is never removed while containers exist.
+func (p *Pool) Remove() error {
+	var errs []error
+	for _, f := range []string{p.Path(), p.lockPath()} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
