@@ -1,7 +1,6 @@
 package netdemo
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vitro-dev/vitro/internal/fsutil"
 	"github.com/vitro-dev/vitro/internal/trace"
-	"golang.org/x/sys/unix"
 )
 
 // Pool is an address pool (IPAM) for one subnet, kept in a JSON file so
@@ -58,22 +57,16 @@ func (p *Pool) Path() string { return filepath.Join(p.Dir, p.Name+".json") }
 func (p *Pool) lockPath() string { return filepath.Join(p.Dir, p.Name+".lock") }
 
 // locked runs fn with the pool's lock held and its state loaded; if fn
-// returns write=true, the state is saved atomically before unlocking.
+// returns write=true, the state is saved atomically (temporary file,
+// fsync, rename) before unlocking.
+//
+// Shell equivalent: flock <dir>/<name>.lock sh -c 'read; change; write'
 func (p *Pool) locked(fn func(st *PoolState) (write bool, err error)) error {
-	if err := os.MkdirAll(p.Dir, 0o755); err != nil {
-		return fmt.Errorf("ipam: %w", err)
-	}
-	lf, err := os.OpenFile(p.lockPath(), os.O_CREATE|os.O_RDWR, 0o644)
+	l, err := fsutil.LockFile(p.lockPath())
 	if err != nil {
-		return fmt.Errorf("ipam: %w", err)
+		return fmt.Errorf("ipam: locking %s: %w", p.lockPath(), err)
 	}
-	defer lf.Close()
-	// Shell equivalent: flock <dir>/<name>.lock ...
-	if err := flock(lf); err != nil {
-		return fmt.Errorf("ipam: flock %s: %w", p.lockPath(), err)
-	}
-	defer unix.Flock(int(lf.Fd()), unix.LOCK_UN)
-
+	defer l.Unlock()
 	st, err := p.read()
 	if err != nil {
 		return err
@@ -82,30 +75,20 @@ func (p *Pool) locked(fn func(st *PoolState) (write bool, err error)) error {
 	if err != nil || !write {
 		return err
 	}
-	return p.write(st)
-}
-
-// flock takes an exclusive lock, retrying when a signal interrupts it.
-func flock(f *os.File) error {
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if !errors.Is(err, unix.EINTR) {
-			return err
-		}
+	if err := fsutil.WriteJSONAtomic(p.Path(), st); err != nil {
+		return fmt.Errorf("ipam: saving %s: %w", p.Path(), err)
 	}
+	return nil
 }
 
 func (p *Pool) read() (*PoolState, error) {
 	st := &PoolState{Subnet: p.Subnet.Net.String(), Gateway: p.Subnet.Gateway.String(), Allocated: map[string]Allocation{}}
-	b, err := os.ReadFile(p.Path())
+	err := fsutil.ReadJSON(p.Path(), st)
 	if errors.Is(err, fs.ErrNotExist) {
 		return st, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("ipam: %w", err)
-	}
-	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("ipam: state file %s is corrupt (%v): remove it once no container is running", p.Path(), err)
+		return nil, fmt.Errorf("ipam: state file is corrupt or unreadable (%v): remove it once no container is running", err)
 	}
 	if st.Subnet != p.Subnet.Net.String() {
 		return nil, fmt.Errorf("ipam: state file %s is for subnet %s, not %s", p.Path(), st.Subnet, p.Subnet.Net)
@@ -114,32 +97,6 @@ func (p *Pool) read() (*PoolState, error) {
 		st.Allocated = map[string]Allocation{}
 	}
 	return st, nil
-}
-
-// write saves st atomically: a temporary file, fsync, rename.
-func (p *Pool) write(st *PoolState) error {
-	b, err := json.MarshalIndent(st, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(p.Dir, p.Name+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("ipam: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op once renamed
-	if _, err := tmp.Write(append(b, '\n')); err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p.Path())
-	}
-	if err != nil {
-		return fmt.Errorf("ipam: saving %s: %w", p.Path(), err)
-	}
-	return nil
 }
 
 // Allocate hands owner the lowest free address and returns it with the

@@ -1,0 +1,51 @@
+package netdemo
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+)
+
+// undo is a stack of cleanups, run last-first: every demo pushes the
+// removal of each thing right after making it, and runs the stack in a
+// defer, so an error or Ctrl-C (a cancelled context) half-way leaves
+// nothing behind.
+type undo struct {
+	fns     []func() error
+	removed []string
+}
+
+// push records a cleanup and what it removes, for the demo's report.
+func (u *undo) push(what string, fn func() error) {
+	u.fns = append(u.fns, func() error {
+		if err := fn(); err != nil {
+			return err
+		}
+		u.removed = append(u.removed, what)
+		return nil
+	})
+}
+
+// run runs every cleanup, even after one fails, and joins their errors.
+func (u *undo) run() error {
+	var errs []error
+	for i := len(u.fns) - 1; i >= 0; i-- {
+		if err := u.fns[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	u.fns = nil
+	return errors.Join(errs...)
+}
+
+// Prefix starts the name of every kernel object a demo makes, so a
+// leftover is easy to recognise (and the cleanup tests can look for it).
+const Prefix = "vd"
+
+// demoSuffix returns 6 random hex characters: names differ between runs,
+// so two demos at once (or a demo beside a test) never collide.
+func demoSuffix() string {
+	var b [3]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

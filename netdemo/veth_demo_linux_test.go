@@ -1,0 +1,44 @@
+package netdemo
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vitro-dev/vitro/internal/testenv"
+)
+
+func TestVethDemo(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	res, err := VethDemo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Pings {
+		if p.Received != p.Sent || p.Sent != 3 {
+			t.Errorf("ping %s → %s: %d/%d replies (%s)", p.From, p.To, p.Received, p.Sent, p.Error)
+		}
+	}
+	if len(res.Ends) != 2 {
+		t.Fatalf("ends: %+v", res.Ends)
+	}
+	a, b := res.Ends[0], res.Ends[1]
+	if a.PeerIfindex != b.Ifindex || b.PeerIfindex != a.Ifindex {
+		t.Errorf("peer indexes do not cross: a=%d (peer %d), b=%d (peer %d)", a.Ifindex, a.PeerIfindex, b.Ifindex, b.PeerIfindex)
+	}
+	if a.Inode == b.Inode || a.Inode == res.HostInode {
+		t.Errorf("namespaces not distinct: a %d b %d host %d", a.Inode, b.Inode, res.HostInode)
+	}
+	// Each side learnt the other's MAC by ARP.
+	for _, pair := range [][2]NSEnd{{a, b}, {b, a}} {
+		found := false
+		for _, n := range pair[0].Neighbours {
+			if n.MAC == pair[1].MAC && n.IP+"/24" == pair[1].Address {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s did not learn %s's MAC %s: %+v", pair[0].NS, pair[1].NS, pair[1].MAC, pair[0].Neighbours)
+		}
+	}
+	assertNoLeftovers(t, res.Ends[0].Inode, res.Ends[1].Inode)
+}
