@@ -55,6 +55,7 @@ type Machine struct {
 type Boot struct {
 	Accel    Accel
 	Args     []string // qemu's argv
+	PID      int      // qemu's process ID (it has exited when Run returns)
 	ExitCode int      // from VITRO-VM-EXIT; -1 if the guest printed none
 	Programs []ProgramResult
 	// Userspace is the time from qemu's start to the guest's first
@@ -156,6 +157,7 @@ func (m Machine) Run(ctx context.Context) (*Boot, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("vm: starting %s: %w", qemu, err)
 	}
+	b.PID = cmd.Process.Pid
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vitro-dev/vitro/cgroupdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -85,5 +86,17 @@ func TestInitOutOfRoot(t *testing.T) {
 	// v2 only: a single line "0::/path".
 	if got := strings.TrimSpace(string(b)); got != "0::/init.scope" {
 		t.Errorf("/proc/self/cgroup = %q, want 0::/init.scope (one v2 line, out of the root cgroup)", got)
+	}
+}
+
+// The detection vitro itself uses must agree with the kernel.
+func TestDetectModeUnified(t *testing.T) {
+	inGuest(t)
+	mode, err := cgroupdemo.DetectMode(cgroupdemo.DefaultRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode != cgroupdemo.Unified {
+		t.Fatalf("cgroupdemo.DetectMode(%s) = %s, want v2", cgroupdemo.DefaultRoot, mode)
 	}
 }
