@@ -1,0 +1,71 @@
+//go:build linux && cgo
+
+// The setns constructor. See doc.go and docs/setns-constructor.md for why
+// it must exist; in one line: the kernel refuses setns into a mount, user
+// or time namespace from a process with more than one thread, and by the
+// time any Go code runs the Go runtime has started several.
+//
+// A function marked constructor runs while the process is still
+// single-threaded, before the Go runtime initialises. It reads
+// _VITRO_NSENTER, a comma-separated list of "type:fd" pairs naming
+// namespace files the parent opened and passed down (for example
+// "uts:3,mnt:4,user:5"), and calls setns(2) on each, in that order. The
+// parent (Go) decides the order and has already checked the target; this
+// file only does what can be done nowhere else. With the variable unset it
+// does nothing, so every other run of the binary is unaffected.
+//
+// On failure it prints one line and exits with 125 before Go starts: a
+// process half inside a container must not go on to run anything.
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+// The namespace names of /proc/<pid>/ns/ and their setns nstype flags.
+// Passing the flag (instead of 0) makes the kernel check that the fd
+// really is a namespace of that type.
+static int nstype(const char *name) {
+	if (!strcmp(name, "mnt")) return CLONE_NEWNS;
+	if (!strcmp(name, "uts")) return CLONE_NEWUTS;
+	if (!strcmp(name, "ipc")) return CLONE_NEWIPC;
+	if (!strcmp(name, "pid")) return CLONE_NEWPID;
+	if (!strcmp(name, "net")) return CLONE_NEWNET;
+	if (!strcmp(name, "user")) return CLONE_NEWUSER;
+	if (!strcmp(name, "cgroup")) return CLONE_NEWCGROUP;
+	if (!strcmp(name, "time")) return 0x00000080; // CLONE_NEWTIME, not in older headers
+	return 0;
+}
+
+static void fail(const char *what, const char *name, int fd) {
+	fprintf(stderr, "vitro: nsenter: %s %s namespace (fd %d): %s\n", what, name, fd, strerror(errno));
+	_exit(125);
+}
+
+__attribute__((constructor)) static void vitro_nsenter(void) {
+	const char *p = getenv("_VITRO_NSENTER");
+	if (p == NULL || *p == '\0')
+		return;
+	while (*p) {
+		char name[16];
+		int fd, used;
+		if (sscanf(p, "%15[a-z]:%d%n", name, &fd, &used) != 2) {
+			errno = EINVAL;
+			fail("parsing _VITRO_NSENTER at", p, -1);
+		}
+		int type = nstype(name);
+		if (type == 0) {
+			errno = EINVAL;
+			fail("unknown", name, fd);
+		}
+		if (setns(fd, type) < 0)
+			fail("joining", name, fd);
+		close(fd);
+		p += used;
+		if (*p == ',')
+			p++;
+	}
+}
