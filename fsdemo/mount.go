@@ -87,6 +87,14 @@ func (f Flags) String() string {
 // MarshalText makes JSON show the names, not a number.
 func (f Flags) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
+// UnmarshalText reads the names back, so a []Mount survives JSON (the
+// engine sends its plan to the container's init that way).
+func (f *Flags) UnmarshalText(b []byte) error {
+	v, err := ParseFlags(string(b))
+	*f = v
+	return err
+}
+
 // ParseFlags reads "MS_BIND|MS_REC" back.
 func ParseFlags(s string) (Flags, error) {
 	var f Flags
