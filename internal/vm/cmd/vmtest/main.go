@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"debug/elf"
 	"errors"
 	"flag"
 	"fmt"
@@ -125,6 +126,10 @@ func cmdRun(ctx context.Context, args []string) int {
 	s.Guest.Env = map[string]string{"VITRO_REQUIRE_PRIVILEGED": "1", "VITRO_VM_GUEST": "1"}
 	seen := map[string]bool{}
 	for _, bin := range fs.Args() {
+		if err := checkStatic(bin); err != nil {
+			fmt.Fprintln(os.Stderr, "vmtest:", err)
+			return 2
+		}
 		name := filepath.Base(bin)
 		if seen[name] {
 			fmt.Fprintf(os.Stderr, "vmtest: two binaries named %s: rename one\n", name)
@@ -135,7 +140,10 @@ func cmdRun(ctx context.Context, args []string) int {
 		s.Files = append(s.Files, vm.File{Src: bin, Dst: dst, Mode: 0o755})
 		s.Guest.Programs = append(s.Guest.Programs, vm.Program{Name: name, Path: dst, Args: append([]string{"-test.v"}, o.args...)})
 	}
+	var tally testTally
+	s.Console = &tally
 	b, err := s.Run(ctx)
+	defer tally.report()
 	if b != nil {
 		fmt.Fprintf(os.Stderr, "vm: %s boot: userspace after %s, power-off after %s, qemu peak RSS %d MiB\n",
 			b.Accel, b.Userspace.Round(time.Millisecond), b.PowerOff.Round(time.Millisecond), b.PeakRSS>>20)
@@ -218,4 +226,52 @@ func cmdMeasure(ctx context.Context, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// checkStatic refuses a dynamically linked binary: the guest has no libc
+// and no loader, so it would fail with a puzzling "not found".
+func checkStatic(path string) error {
+	f, err := elf.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w (give a Linux executable, e.g. from go test -c)", path, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return fmt.Errorf("%s is dynamically linked: the guest has no libc or loader; build it with CGO_ENABLED=0, or link statically (-ldflags '-extldflags -static')", path)
+		}
+	}
+	return nil
+}
+
+// testTally copies the guest console to stdout and counts the top-level
+// results of `go test -v` ("--- PASS: TestX"; subtests are indented), so
+// the run ends with one line a person or CI can read.
+type testTally struct {
+	pass, fail, skip int
+	failed           []string
+}
+
+func (t *testTally) Write(p []byte) (int, error) {
+	// The harness writes one line per call.
+	line := strings.TrimRight(string(p), "\n")
+	if f := strings.Fields(line); len(f) >= 3 && strings.HasPrefix(line, "--- ") {
+		switch f[1] {
+		case "PASS:":
+			t.pass++
+		case "FAIL:":
+			t.fail++
+			t.failed = append(t.failed, f[2])
+		case "SKIP:":
+			t.skip++
+		}
+	}
+	return os.Stdout.Write(p)
+}
+
+func (t *testTally) report() {
+	if len(t.failed) > 0 {
+		fmt.Printf("vmtest: failed in the guest: %s\n", strings.Join(t.failed, " "))
+	}
+	fmt.Printf("vmtest: %d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip)
 }
