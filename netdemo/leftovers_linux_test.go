@@ -13,14 +13,16 @@ import (
 )
 
 // leftovers lists, by looking at the kernel, anything of ours still
-// there: host links and nft tables whose names start with one of the
-// prefixes, and network namespaces with one of the inodes (held by a
-// process, a thread, an open fd or a bind mount anywhere).
-func leftovers(prefixes []string, inodes []uint64) []string {
+// there: host links and nft tables with one of the names (or, for a name
+// ending in '*', starting with it), and network namespaces with one of
+// the inodes (held by a process, a thread, an open fd or a bind mount).
+// Names are exact, not a shared prefix, so that demos run at the same
+// time by other tests or people are not mistaken for ours.
+func leftovers(names []string, inodes []uint64) []string {
 	var out []string
 	ours := func(name string) bool {
-		for _, p := range prefixes {
-			if strings.HasPrefix(name, p) {
+		for _, p := range names {
+			if p == name || (strings.HasSuffix(p, "*") && strings.HasPrefix(name, p[:len(p)-1])) {
 				return true
 			}
 		}
@@ -62,14 +64,15 @@ func leftovers(prefixes []string, inodes []uint64) []string {
 	return out
 }
 
-// assertNoLeftovers fails t if anything a demo made is still there. A
-// namespace's last thread may take a moment to exit after its goroutine
-// ended, so it looks again for a while before failing.
-func assertNoLeftovers(t *testing.T, inodes ...uint64) {
+// assertClean fails t if any of the named links or tables, or the
+// namespaces, are still there. A namespace's last thread may take a
+// moment to exit after its goroutine ended, so it looks again for a
+// while before failing.
+func assertClean(t *testing.T, names []string, inodes ...uint64) {
 	t.Helper()
 	var left []string
 	for i := 0; i < 50; i++ {
-		if left = leftovers([]string{Prefix}, inodes); len(left) == 0 {
+		if left = leftovers(names, inodes); len(left) == 0 {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)

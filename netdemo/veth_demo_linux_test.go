@@ -40,5 +40,5 @@ func TestVethDemo(t *testing.T) {
 			t.Errorf("%s did not learn %s's MAC %s: %+v", pair[0].NS, pair[1].NS, pair[1].MAC, pair[0].Neighbours)
 		}
 	}
-	assertNoLeftovers(t, res.Ends[0].Inode, res.Ends[1].Inode)
+	assertClean(t, nil, res.Ends[0].Inode, res.Ends[1].Inode)
 }

@@ -1,0 +1,213 @@
+package netdemo
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Request is one request made from the host to a published port.
+type Request struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Reply string `json:"reply"`
+}
+
+// PublishResult is what PublishDemo saw.
+type PublishResult struct {
+	Bridge        Bridge     `json:"bridge"`
+	Endpoint      Endpoint   `json:"endpoint"`
+	Server        string     `json:"server"`
+	Published     Published  `json:"published"`
+	RouteLocalnet string     `json:"routeLocalnet"` // read back from /proc/sys
+	Requests      []Request  `json:"requests"`
+	Rules         []RuleInfo `json:"rules"` // read after the requests: the counters show which rules carried them
+	Removed       []string   `json:"removed"`
+}
+
+// PublishDemo builds, in small, what `vitro run -p HOST:CONTAINER` does:
+// a bridge with a gateway address, a namespace connected to it with an
+// address from the bridge's subnet, a server inside listening on the
+// container port, NAT rules for the bridge, and the published port. It
+// then makes a request from the host's loopback to the host port and
+// returns the server's answer and the rules with their counters. All of
+// it is removed before it returns, also on error or cancellation.
+func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err error) {
+	sfx := demoSuffix()
+	var u undo
+	defer func() {
+		if cerr := u.run(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("cleanup: %w", cerr))
+		}
+		if res != nil {
+			res.Removed = u.removed
+		}
+	}()
+	res = &PublishResult{}
+	subnet, err := pickDemoSubnet()
+	if err != nil {
+		return res, err
+	}
+	name := Prefix + sfx + "-br"
+	br, err := EnsureBridge(name, subnet.GatewayCIDR().String())
+	if err != nil {
+		return res, err
+	}
+	u.push("bridge "+name, func() error { return RemoveBridge(name) })
+	res.Bridge = *br
+	if err := SetRouteLocalnet(name); err != nil {
+		return res, err
+	}
+	res.RouteLocalnet = readSysctl("/proc/sys/net/ipv4/conf/" + name + "/route_localnet")
+	table := Prefix + sfx
+	nat, err := SetupNAT(table, name, subnet.Net)
+	if err != nil {
+		DeleteNAT(table) // the table may exist without its rules
+		return res, err
+	}
+	u.push("nft table ip "+table, func() error { return DeleteNAT(table) })
+
+	ns, err := NewNS(Prefix + sfx + "-c")
+	if err != nil {
+		return res, err
+	}
+	u.push("netns "+ns.Label, ns.Close)
+	hostIf := Prefix + sfx + "h"
+	ep, err := Connect(name, ns, hostIf, "eth0")
+	if err != nil {
+		return res, err
+	}
+	u.push("veth "+hostIf, func() error { return Disconnect(hostIf) })
+	cip := &net.IPNet{IP: uintToIP4(ip4ToUint(subnet.Gateway) + 1), Mask: subnet.Net.Mask}
+	if err := ep.Configure(ns, cip, subnet.Gateway); err != nil {
+		return res, err
+	}
+	res.Endpoint = *ep
+
+	stop, err := serveInNS(ns, m)
+	if err != nil {
+		return res, err
+	}
+	u.push("server in "+ns.Label, stop)
+	res.Server = fmt.Sprintf("%s:%d/%s in netns %s (inode %d)", cip.IP, m.ContainerPort, m.Proto, ns.Label, ns.Inode)
+
+	pub, err := nat.Publish(m, cip.IP)
+	if err != nil {
+		return res, err
+	}
+	u.push("published port "+pub.Mapping.String(), func() error { return Unpublish(pub) })
+	res.Published = *pub
+
+	host := "127.0.0.1"
+	if pub.Mapping.HostIP != "" {
+		host = pub.Mapping.HostIP
+	}
+	req, err := request(ctx, m.Proto, net.JoinHostPort(host, strconv.Itoa(int(pub.Mapping.HostPort))))
+	if err != nil {
+		return res, err
+	}
+	res.Requests = append(res.Requests, req)
+	res.Rules, err = nat.Rules()
+	return res, err
+}
+
+// pickDemoSubnet chooses a /24 of 10.99.0.0/16 that no host route
+// overlaps, starting at a random one so that two demos rarely meet.
+func pickDemoSubnet() (Subnet, error) {
+	routes, err := HostLinks().Routes()
+	if err != nil {
+		return Subnet{}, err
+	}
+	start := 100 + rand.IntN(150)
+	for i := 0; i < 150; i++ {
+		x := 100 + (start-100+i)%150
+		s, _ := ParseSubnet(fmt.Sprintf("10.99.%d.1/24", x))
+		if CheckOverlap(s.Net, routes, "") == nil {
+			return s, nil
+		}
+	}
+	return Subnet{}, fmt.Errorf("%w: every 10.99.100-249.0/24 is routed on this host", ErrSubnetInUse)
+}
+
+// serveInNS starts a tiny server inside ns on the container port: it
+// answers each TCP connection (or UDP datagram) with one line saying
+// where it runs and whom it sees. The listening socket is made inside
+// the namespace; the goroutines serving it run anywhere.
+func serveInNS(ns *NS, m PortMapping) (stop func() error, err error) {
+	addr := ":" + strconv.Itoa(int(m.ContainerPort))
+	greet := func(local, remote net.Addr) string {
+		return fmt.Sprintf("hello from netns %s (inode %d): I am %s, you are %s\n", ns.Label, ns.Inode, local, remote)
+	}
+	if m.Proto == "udp" {
+		var pc net.PacketConn
+		if err := ns.Do(func() (err error) { pc, err = net.ListenPacket("udp4", addr); return }); err != nil {
+			return nil, fmt.Errorf("server in %s on %s/udp: %w", ns.Label, addr, err)
+		}
+		go func() {
+			buf := make([]byte, 512)
+			for {
+				_, from, err := pc.ReadFrom(buf)
+				if err != nil {
+					return
+				}
+				pc.WriteTo([]byte(greet(pc.LocalAddr(), from)), from)
+			}
+		}()
+		return pc.Close, nil
+	}
+	var l net.Listener
+	if err := ns.Do(func() (err error) { l, err = net.Listen("tcp4", addr); return }); err != nil {
+		return nil, fmt.Errorf("server in %s on %s/tcp: %w", ns.Label, addr, err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte(greet(c.LocalAddr(), c.RemoteAddr())))
+			c.Close()
+		}
+	}()
+	return l.Close, nil
+}
+
+// request connects from the host (this process's namespace) and reads
+// the one-line answer.
+func request(ctx context.Context, proto, addr string) (Request, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, proto+"4", addr)
+	if err != nil {
+		return Request{}, fmt.Errorf("request to published port %s/%s: %w", addr, proto, err)
+	}
+	defer c.Close()
+	dl, _ := ctx.Deadline()
+	c.SetDeadline(dl)
+	if proto == "udp" {
+		if _, err := c.Write([]byte("hello?\n")); err != nil {
+			return Request{}, fmt.Errorf("request to published port %s/udp: %w", addr, err)
+		}
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return Request{}, fmt.Errorf("reading the answer from published port %s/%s: %w", addr, proto, err)
+	}
+	return Request{From: c.LocalAddr().String(), To: addr, Reply: strings.TrimSpace(line)}, nil
+}
+
+func readSysctl(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	return strings.TrimSpace(string(b))
+}
