@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/moby/sys/mountinfo"
 	"golang.org/x/sys/unix"
 )
 
@@ -35,9 +36,48 @@ func DetectMode(root string) (Mode, error) {
 	return Unavailable, fmt.Errorf("%s is not a cgroup mount (filesystem magic %#x): mount cgroup2 there or boot with cgroups enabled", root, st.Type)
 }
 
+// Hierarchies lists the cgroup filesystems mounted under root, read from
+// /proc/self/mountinfo (never guessed from directory names, which differ
+// between distributions: cpu,cpuacct vs cpu and cpuacct).
+//
+// Shell equivalent: findmnt -t cgroup,cgroup2 -R /sys/fs/cgroup
+func Hierarchies(root string) ([]Hierarchy, error) {
+	mounts, err := mountinfo.GetMounts(mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the mount table: %w", err)
+	}
+	hs := hierarchiesFrom(mounts, root)
+	for i, h := range hs {
+		if h.Version == 2 {
+			if b, err := os.ReadFile(filepath.Join(h.Mountpoint, "cgroup.controllers")); err == nil {
+				hs[i].Controllers = strings.Fields(string(b))
+			}
+		}
+	}
+	return hs, nil
+}
+
+// Detect finds the layout under root and returns the driver for it: V2
+// when root itself is cgroup2, V1 for v1 and hybrid hosts (whose cgroup2
+// tree at root/unified carries no controllers, so it is never written to).
+func Detect(root string) (Driver, error) {
+	mode, err := DetectMode(root)
+	if err != nil {
+		return nil, err
+	}
+	if mode == Unified {
+		return NewV2(root), nil
+	}
+	hs, err := Hierarchies(root)
+	if err != nil {
+		return nil, err
+	}
+	return NewV1(mode, hs)
+}
+
 // Controllers lists the controllers a host offers. On v2 it is the root's
 // cgroup.controllers; on v1 and hybrid the enabled rows of /proc/cgroups
-// that are mounted under root.
+// whose hierarchy is mounted under root.
 func Controllers(root string, mode Mode) ([]string, error) {
 	if mode == Unified {
 		b, err := os.ReadFile(filepath.Join(root, "cgroup.controllers"))
@@ -45,6 +85,16 @@ func Controllers(root string, mode Mode) ([]string, error) {
 			return nil, err
 		}
 		return strings.Fields(string(b)), nil
+	}
+	mounted := map[string]bool{}
+	if hs, err := Hierarchies(root); err == nil {
+		for _, h := range hs {
+			for _, c := range h.Controllers {
+				if h.Version == 1 {
+					mounted[c] = true
+				}
+			}
+		}
 	}
 	f, err := os.Open("/proc/cgroups")
 	if err != nil {
@@ -59,7 +109,7 @@ func Controllers(root string, mode Mode) ([]string, error) {
 		if len(fs) != 4 || strings.HasPrefix(fs[0], "#") || fs[3] != "1" || fs[1] == "0" {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(root, fs[0])); err == nil {
+		if mounted[fs[0]] {
 			out = append(out, fs[0])
 		}
 	}
