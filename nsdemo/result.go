@@ -75,9 +75,9 @@ type Options struct {
 	// Argv, when set, is run inside the namespace once the demo has shown
 	// its result (vitro ns uts -- /bin/sh), with Stdin, Stdout and Stderr.
 	// The demo's Result.ExitCode is its exit status.
-	Argv                  []string
-	Stdin                 io.Reader
-	Stdout, Stderr        io.Writer
+	Argv           []string
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
 	// Ready, when set, is called with the complete result while the demo
 	// process still runs and its namespace exists: vitro ns prints there,
 	// and tests join the namespace with Enter. An error ends the demo.
