@@ -1,16 +1,18 @@
 package engine
 
 import (
+	"context"
 	"debug/elf"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/fsdemo"
+	"github.com/vitro-dev/vitro/internal/vm"
 	"github.com/vitro-dev/vitro/netdemo"
 	"github.com/vitro-dev/vitro/nsdemo"
 )
@@ -285,22 +287,35 @@ func checkBusybox() Requirement {
 	return r
 }
 
+// checkQemu reports what the VM harness (internal/vm) and the later VM
+// comparison need: qemu, a kernel to boot, and whether KVM works or VMs
+// fall back to TCG. The KVM answer comes from the harness's cached probe;
+// without one it boots a probe guest for at most 3 seconds.
 func checkQemu() Requirement {
 	r := Requirement{Name: "qemu and a kernel"}
 	q, qerr := exec.LookPath("qemu-system-x86_64")
-	kernels, _ := filepath.Glob("/boot/vmlinuz-*")
+	k, kerr := vm.FindKernel()
 	switch {
 	case qerr != nil:
-		r.Status, r.Detail, r.Hint = Warn, "qemu-system-x86_64 not found", "apt-get install qemu-system-x86 linux-image-amd64 (only the VM comparison needs it)"
-	case len(kernels) == 0:
-		r.Status, r.Detail, r.Hint = Warn, q+"; no /boot/vmlinuz-*", "apt-get install linux-image-amd64 (only the VM comparison needs it)"
-	default:
-		r.Status, r.Detail = OK, q+", "+kernels[len(kernels)-1]
-		if _, err := os.Stat("/dev/kvm"); err == nil {
-			r.Detail += ", /dev/kvm present"
-		} else {
-			r.Detail += ", no /dev/kvm (software emulation)"
-		}
+		r.Status, r.Detail, r.Hint = Warn, "qemu-system-x86_64 not found", "apt-get install qemu-system-x86 linux-image-amd64 (only the VM tests and comparison need it)"
+		return r
+	case kerr != nil:
+		r.Status, r.Detail, r.Hint = Warn, q+"; "+kerr.Error(), "apt-get install linux-image-amd64 (only the VM tests and comparison need it)"
+		return r
+	}
+	r.Status, r.Detail = OK, q+", "+k.Path
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		r.Status, r.Hint = Warn, "apt-get install busybox-static (the VM's userspace)"
+		r.Detail += "; no /bin/busybox"
+		return r
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	p := vm.ProbeKVMWithin(ctx, k, "/bin/busybox", 3*time.Second)
+	if p.Usable {
+		r.Detail += ", KVM usable (" + p.Detail + ")"
+	} else {
+		r.Detail += ", KVM not usable, VMs run under TCG software emulation (" + p.Detail + ")"
 	}
 	return r
 }

@@ -31,6 +31,10 @@ type ProbeResult struct {
 	Usable bool      `json:"usable"`
 	Detail string    `json:"detail"`
 	At     time.Time `json:"at"`
+	// HungWithin is set when the probe boot hung: how long it waited. A
+	// hang within a short deadline (vitro check's) is not trusted by a
+	// caller that may wait longer.
+	HungWithin time.Duration `json:"hung_within,omitempty"`
 }
 
 // kvmDevice is what cheap checks say about /dev/kvm: "" if it opens and
@@ -94,12 +98,18 @@ func ProbeCachePath() string {
 // CachedProbe returns the cached probe answer for kernel k, if one was
 // made with the same host kernel, qemu, /dev/kvm and guest kernel.
 func CachedProbe(k Kernel) (ProbeResult, bool) {
+	return cachedProbe(k, 0)
+}
+
+// cachedProbe is CachedProbe, ignoring a hang seen within less than
+// patience.
+func cachedProbe(k Kernel, patience time.Duration) (ProbeResult, bool) {
 	b, err := os.ReadFile(ProbeCachePath())
 	if err != nil {
 		return ProbeResult{}, false
 	}
 	var r ProbeResult
-	if json.Unmarshal(b, &r) != nil || r.Key != probeKey(k) {
+	if json.Unmarshal(b, &r) != nil || r.Key != probeKey(k) || (r.HungWithin > 0 && r.HungWithin < patience) {
 		return ProbeResult{}, false
 	}
 	return r, true
@@ -121,7 +131,15 @@ func saveProbe(r ProbeResult) {
 // can, else by a probe boot (at most ProbeTimeout), whose answer it
 // caches.
 func ProbeKVM(ctx context.Context, k Kernel, busybox string) ProbeResult {
-	if r, ok := CachedProbe(k); ok {
+	return ProbeKVMWithin(ctx, k, busybox, ProbeTimeout)
+}
+
+// ProbeKVMWithin is ProbeKVM with a deadline of its own, for callers that
+// must stay quick (`vitro check`). Every answer is cached; a hang seen
+// within a deadline shorter than ProbeTimeout is trusted only by callers
+// as patient, since a slow but working KVM could have needed longer.
+func ProbeKVMWithin(ctx context.Context, k Kernel, busybox string, timeout time.Duration) ProbeResult {
+	if r, ok := cachedProbe(k, timeout); ok {
 		return r
 	}
 	r := ProbeResult{Key: probeKey(k), At: time.Now().UTC()}
@@ -130,18 +148,18 @@ func ProbeKVM(ctx context.Context, k Kernel, busybox string) ProbeResult {
 		saveProbe(r)
 		return r
 	}
-	g := Guest{}
-	spec := Spec{Kernel: &k, Busybox: busybox, Guest: g, Accel: KVM, MemoryMB: 256, CPUs: 1, Timeout: ProbeTimeout}
+	spec := Spec{Kernel: &k, Busybox: busybox, Accel: KVM, MemoryMB: 256, CPUs: 1, Timeout: timeout}
 	b, err := spec.Run(ctx)
 	switch {
 	case ctx.Err() != nil:
 		r.Detail = "probe interrupted"
-		return r // not cached
+		return r
 	case err == nil && b.ExitCode == 0:
 		r.Usable = true
-		r.Detail = fmt.Sprintf("probe boot reached userspace in %s", b.Userspace.Round(time.Millisecond))
+		r.Detail = fmt.Sprintf("a probe boot reached userspace in %s", b.Userspace.Round(time.Millisecond))
 	case errors.Is(err, ErrTimeout):
-		r.Detail = fmt.Sprintf("/dev/kvm opens, but a probe boot of %s hung (no result within %s)", filepath.Base(k.Path), ProbeTimeout)
+		r.Detail = fmt.Sprintf("/dev/kvm opens, but a probe boot of %s hung (no result within %s)", filepath.Base(k.Path), timeout)
+		r.HungWithin = timeout
 	case err != nil:
 		r.Detail = fmt.Sprintf("/dev/kvm opens, but a probe boot of %s failed: %s", filepath.Base(k.Path), firstLine(err.Error()))
 	default:
