@@ -58,7 +58,8 @@ func hint(err error) string {
 func reportError(w io.Writer, err error) int {
 	code := exitCode(err)
 	var s silentError
-	if errors.As(err, &s) {
+	var quiet interface{ Silent() bool }
+	if errors.As(err, &s) || (errors.As(err, &quiet) && quiet.Silent()) {
 		return code
 	}
 	msg := err.Error()

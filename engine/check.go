@@ -17,21 +17,21 @@ import (
 	"github.com/vitro-dev/vitro/nsdemo"
 )
 
-// Status of one requirement.
-type Status string
+// CheckStatus is the outcome of one requirement.
+type CheckStatus string
 
 const (
-	OK      Status = "OK"
-	Warn    Status = "WARN"
-	Missing Status = "MISSING"
+	OK      CheckStatus = "OK"
+	Warn    CheckStatus = "WARN"
+	Missing CheckStatus = "MISSING"
 	// NeedsRoot: the check could not be made without root.
-	NeedsRoot Status = "NEEDS ROOT"
+	NeedsRoot CheckStatus = "NEEDS ROOT"
 )
 
 // Requirement is one line of `vitro check`.
 type Requirement struct {
 	Name   string
-	Status Status
+	Status CheckStatus
 	Detail string // what was found
 	Hint   string // what to do, when not OK
 	Hard   bool   // vitro cannot work without it

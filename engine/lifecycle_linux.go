@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/vitro-dev/vitro/cgroupdemo"
+	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/netdemo"
+)
+
+// Refresh corrects a record whose process is gone without a goodbye (the
+// `vitro run` that watched it was killed): such a container is exited.
+func (e *Engine) Refresh(c *Container) {
+	if c.State.Status != StatusRunning && c.State.Status != StatusPaused {
+		return
+	}
+	if c.State.Pid > 0 && e.ownsProcess(c) {
+		return
+	}
+	c.State.Status, c.State.Pid = StatusExited, 0
+	if c.State.Error == "" {
+		c.State.Error = "vitro run ended without recording the exit"
+	}
+}
+
+// ownsProcess reports whether c's PID is still the container's init: the
+// process exists and sits in the container's cgroup (a PID can be reused).
+func (e *Engine) ownsProcess(c *Container) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", c.State.Pid))
+	return err == nil && c.Cgroup != "" && strings.Contains(string(b), c.Cgroup)
+}
+
+// List returns every container with its state refreshed.
+func (e *Engine) List() ([]*Container, error) {
+	cs, err := e.Containers.List()
+	for _, c := range cs {
+		e.Refresh(c)
+	}
+	return cs, err
+}
+
+// Get finds one container, refreshed.
+func (e *Engine) Get(ref string) (*Container, error) {
+	c, err := e.Containers.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	e.Refresh(c)
+	return c, nil
+}
+
+// Remove deletes a container: its record, its read-write layer and every
+// runtime leftover (cgroup, address) a crash may have left. A running
+// container is refused unless force, which kills it first.
+func (e *Engine) Remove(ref string, force bool) error {
+	c, err := e.Get(ref)
+	if err != nil {
+		return err
+	}
+	l, err := e.Containers.LockContainer(c.ID)
+	if err != nil {
+		return err
+	}
+	defer l.Unlock()
+	if c.State.Status == StatusRunning || c.State.Status == StatusPaused {
+		if !force {
+			return fmt.Errorf("container %s is running: stop it first, or use vitro rm -f", c.Name)
+		}
+		if err := syscall.Kill(c.State.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("killing container %s (PID %d): %w", c.Name, c.State.Pid, err)
+		}
+		trace.Action("killed", trace.Str("container", c.Name), trace.Int("pid", int64(c.State.Pid)))
+	}
+	if err := e.releaseRuntime(c); err != nil {
+		return err
+	}
+	if err := e.Containers.Remove(c.ID); err != nil {
+		return err
+	}
+	trace.Action("removed", trace.Str("container", c.Name), trace.Str("id", c.ID[:12]))
+	return nil
+}
+
+// releaseRuntime frees what a running container held, whether or not
+// its `vitro run` did so: the cgroup (after killing what is left in it)
+// and its address in the pool. Links need nothing: a veth pair dies with
+// the container's network namespace.
+func (e *Engine) releaseRuntime(c *Container) error {
+	if c.Cgroup != "" {
+		if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
+			if cg, err := cgroupdemo.Open(d, c.Cgroup); err == nil {
+				if err := cg.KillAndRemove(); err != nil {
+					return fmt.Errorf("removing cgroup %s: %w", c.Cgroup, err)
+				}
+			}
+		}
+	}
+	if c.Network.IPAddress != "" {
+		if s, err := netdemo.ParseSubnet(e.Config.BIP); err == nil {
+			pool := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s)
+			if err := pool.Release(net.ParseIP(c.Network.IPAddress)); err != nil && !errors.Is(err, netdemo.ErrNotAllocated) {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
+	"golang.org/x/sys/unix"
+)
+
+// create is step 2: the container's record and directories, its cgroup
+// with the limits written, and its init started in new namespaces, held
+// on the sync socket until the next steps are done.
+func (r *run) create(ctx context.Context) error {
+	o := r.o
+	argv, err := resolveArgv(r.img.Entrypoint, r.img.Cmd, o.Entrypoint, o.Cmd)
+	if err != nil {
+		return err
+	}
+	env, err := mergeEnv(r.img.Env, o.EnvFiles, o.Env)
+	if err != nil {
+		return err
+	}
+	limits, err := parseLimits(o)
+	if err != nil {
+		return err
+	}
+	c := &Container{
+		Name: o.Name, Image: o.Image, ImageID: r.img.ID, Created: time.Now().UTC(),
+		Path: argv[0], Args: argv[1:],
+		Config: Config{
+			Hostname: o.Hostname, User: firstNonEmpty(o.User, r.img.User), Env: env,
+			Cmd: argv, WorkingDir: firstNonEmpty(o.WorkingDir, r.img.WorkingDir),
+			Tty: o.Tty, OpenStdin: o.Interactive, AutoRemove: o.Remove,
+			NetworkMode: firstNonEmpty(o.Network, "bridge"), Limits: limits.Limits,
+		},
+		State: State{Status: StatusCreated},
+	}
+	if err := r.e.Containers.Create(c); err != nil {
+		return err
+	}
+	r.c = c
+	r.onFailure("container record "+c.ID[:12], func() error { return r.e.Containers.Remove(c.ID) })
+	if c.Config.Hostname == "" {
+		c.Config.Hostname = c.ID[:12]
+	}
+	trace.Action("container record", trace.Str("id", c.ID[:12]), trace.Str("name", c.Name),
+		trace.Str("path", r.e.Containers.DirOf(c.ID)))
+
+	cg, err := createCgroup(c.ID, limits)
+	if err != nil {
+		return err
+	}
+	r.cgroup = cg
+	c.Cgroup = cg.Name
+	r.onStop("cgroup "+cg.Name, cg.KillAndRemove)
+
+	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	if c.Config.NetworkMode != "host" {
+		flags |= unix.CLONE_NEWNET
+	}
+	cmd := reexec.Command(initEntry)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
+	cmd.Env = []string{} // init's own environment; the program's is sent over the socket
+	if err := r.attachStdio(cmd); err != nil {
+		return err
+	}
+	p, childEnd, err := reexec.NewPair(cmd)
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		childEnd.Close()
+		p.Close()
+		return fmt.Errorf("starting init with %s: %w", cloneFlagNames(flags), err)
+	}
+	childEnd.Close()
+	r.init, r.sync = cmd, p
+	pid := cmd.Process.Pid
+	r.onStop(fmt.Sprintf("init process %d", pid), func() error {
+		cmd.Process.Kill()
+		cmd.Wait()
+		p.Close()
+		return nil
+	})
+	trace.KernelEvent("clone", trace.Str("flags", cloneFlagNames(flags)), trace.Int("pid", int64(pid)))
+	trace.Shellf("unshare --mount --pid --uts --ipc%s --fork vitro-init   # host PID %d", map[bool]string{true: " --net", false: ""}[flags&unix.CLONE_NEWNET != 0], pid)
+	if trace.Enabled(trace.Kernel) {
+		for _, t := range nsdemo.Types {
+			in, host := nsInode(pid, t.Name), nsInode(os.Getpid(), t.Name)
+			trace.KernelEvent("namespace", trace.Str("type", t.Name), trace.Int("container", int64(in)), trace.Int("host", int64(host)), trace.Bool("new", in != host))
+		}
+	}
+	if err := cg.Join(pid); err != nil {
+		return err
+	}
+	c.State.Pid = pid
+	return r.e.Containers.Save(c)
+}
+
+func cloneFlagNames(flags uintptr) string {
+	var names []string
+	for _, t := range nsdemo.Types {
+		if flags&t.Flag != 0 {
+			names = append(names, t.CloneFlag)
+		}
+	}
+	return strings.Join(names, "|")
+}
+
+func nsInode(pid int, ns string) uint64 {
+	var st unix.Stat_t
+	if unix.Stat(filepath.Join("/proc", fmt.Sprint(pid), "ns", ns), &st) != nil {
+		return 0
+	}
+	return st.Ino
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"path/filepath"
+
+	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/netdemo"
+)
+
+// network is step 4: with --network bridge (the default), a veth pair
+// whose host end is a port of the vitro bridge and whose other end becomes
+// eth0 in the container's network namespace. --network none leaves the
+// container only its loopback; --network host shares the host's stack.
+func (r *run) network(ctx context.Context) error {
+	c := r.c
+	switch c.Config.NetworkMode {
+	case "host":
+		trace.Action("network host: the container shares the host's network namespace")
+		return nil
+	case "none", "bridge":
+	default:
+		return fmt.Errorf("--network %q: want bridge, none or host", c.Config.NetworkMode)
+	}
+	ns, err := netdemo.OpenNS(c.State.Pid, "container "+c.ID[:12])
+	if err != nil {
+		return err
+	}
+	r.netns = ns
+	r.onStop("netns handle", ns.Close)
+	if c.Config.NetworkMode == "none" {
+		links, err := ns.Links()
+		if err != nil {
+			return err
+		}
+		defer links.Close()
+		return links.Up("lo")
+	}
+	br, err := netdemo.EnsureBridge(r.e.Config.Bridge, r.e.Config.BIP)
+	if err != nil {
+		return err
+	}
+	hostIf := "veth" + c.ID[:8]
+	ep, err := netdemo.Connect(br.Name, ns, hostIf, "eth0")
+	if err != nil {
+		return err
+	}
+	r.endpoint = ep
+	// The pair dies with the container's namespace; deleting it (a no-op
+	// if it is gone) matters when a later step fails while init runs.
+	r.onStop("veth "+hostIf, func() error { return netdemo.Disconnect(hostIf) })
+	c.Network = Network{Bridge: br.Name, HostVeth: hostIf, MacAddress: ep.MAC}
+	return r.e.Containers.Save(c)
+}
+
+// address is step 5: the lowest free address of the bridge's subnet,
+// from the pool under <data-root>/network, put on eth0 with a default
+// route through the bridge; then NAT for outgoing traffic and the
+// published ports.
+func (r *run) address(ctx context.Context) error {
+	c := r.c
+	if r.endpoint == nil {
+		if len(r.o.Publish) > 0 {
+			return fmt.Errorf("-p needs --network bridge (the container has no address to forward to with --network %s)", c.Config.NetworkMode)
+		}
+		return nil
+	}
+	subnet, err := netdemo.ParseSubnet(r.e.Config.BIP)
+	if err != nil {
+		return err
+	}
+	pool := netdemo.NewPool(filepath.Join(r.e.Config.DataRoot, "network"), subnet)
+	addr, err := pool.Allocate(c.ID)
+	if err != nil {
+		return err
+	}
+	r.onStop("address "+addr.IP.String(), func() error { return pool.Release(addr.IP) })
+	if err := r.endpoint.Configure(r.netns, addr, subnet.Gateway); err != nil {
+		return err
+	}
+	ones, _ := addr.Mask.Size()
+	c.Network.IPAddress, c.Network.PrefixLen, c.Network.Gateway = addr.IP.String(), ones, subnet.Gateway.String()
+	if err := r.publish(subnet, addr); err != nil {
+		return err
+	}
+	return r.e.Containers.Save(c)
+}
+
+// publish forwards the -p ports to the container's address.
+func (r *run) publish(subnet netdemo.Subnet, addr *net.IPNet) error {
+	if len(r.o.Publish) == 0 {
+		return nil
+	}
+	return fmt.Errorf("-p: publishing ports is not wired into vitro run yet")
+}

@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vitro-dev/vitro/fsdemo"
+	"github.com/vitro-dev/vitro/internal/trace"
+)
+
+// rootfs is step 3: a read-write layer (upper) over the image's read-only
+// layers (lowers), merged by overlayfs; the container's /proc, /dev and
+// /sys; the volumes; then pivot_root into it. The parent plans the mounts
+// as data and traces them; init, in the container's mount namespace,
+// applies them, so none of them ever appears in the host's mount table.
+func (r *run) rootfs(ctx context.Context) error {
+	c := r.c
+	dir := r.e.Containers.DirOf(c.ID)
+	upper, work, merged := filepath.Join(dir, "upper"), filepath.Join(dir, "work"), filepath.Join(dir, "merged")
+	for _, d := range []string{upper, work, merged} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	ov, err := fsdemo.Overlay(r.img.Layers, upper, work, merged)
+	if err != nil {
+		return err
+	}
+	c.Rootfs = Rootfs{Driver: "overlay2", Lowers: r.img.Layers, Upper: upper, Work: work, Merged: merged}
+	trace.Action("overlay", trace.Int("lowers", int64(len(r.img.Layers))), trace.Str("upper", upper), trace.Str("work", work), trace.Str("merged", merged))
+
+	mounts := []fsdemo.Mount{ov}
+	mounts = append(mounts, fsdemo.ContainerMounts(merged)...)
+	for _, spec := range r.o.Volumes {
+		v, err := fsdemo.ParseVolume(spec)
+		if err != nil {
+			return err
+		}
+		mounts = append(mounts, v.Mounts(merged)...)
+	}
+	if trace.Enabled(trace.Steps) {
+		for _, m := range mounts {
+			for _, sh := range m.Shell() {
+				trace.Shell(sh)
+			}
+		}
+	}
+	spec := rootfsSpec{
+		Mounts: mounts, Root: merged, Hostname: c.Config.Hostname, RootRO: r.o.ReadOnly,
+	}
+	if !r.o.Privileged {
+		spec.Masked, spec.ReadOnly = fsdemo.MaskedPaths, fsdemo.ReadOnlyPaths
+	}
+	if err := r.sync.Send(msgRootfs, spec); err != nil {
+		return err
+	}
+	var ready rootfsReady
+	if err := r.expect(msgRootfsReady, &ready); err != nil {
+		return err
+	}
+	if trace.Enabled(trace.Kernel) {
+		for _, line := range strings.Split(strings.TrimSpace(ready.Mountinfo), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 4 {
+				trace.KernelEvent("mountinfo (inside)", trace.Str("mountpoint", f[4]), trace.Str("line", line))
+			}
+		}
+	}
+	trace.Action("pivot_root", trace.Str("new root", merged), trace.Int("mounts inside", int64(strings.Count(ready.Mountinfo, "\n"))))
+	return r.e.Containers.Save(c)
+}
+
+// expect receives the next message from init, turning its failure report
+// into an error that carries docker's exit status.
+func (r *run) expect(typ string, out any) error {
+	m, err := r.sync.Receive()
+	if err != nil {
+		return fmt.Errorf("container init: %w", err)
+	}
+	if m.Type == msgFailed {
+		var ee execError
+		decode(m.Data, &ee)
+		return &StepError{Step: r.currentStep(typ), Name: steps[r.currentStep(typ)-1], Err: fmt.Errorf("%s", ee.Msg), Code: ee.Code}
+	}
+	if m.Type != typ {
+		return fmt.Errorf("container init said %q, want %q", m.Type, typ)
+	}
+	if out != nil {
+		return decode(m.Data, out)
+	}
+	return nil
+}
+
+func (r *run) currentStep(waitingFor string) int {
+	if waitingFor == msgRootfsReady {
+		return 3
+	}
+	return 6
+}
