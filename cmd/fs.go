@@ -19,7 +19,7 @@ func init() {
 work in a child process with its own mount namespace, so the host's mount table
 is never changed, and removes everything it made when it ends (also on Ctrl-C).`,
 		}
-		fs.AddCommand(fsChrootEscapeCmd(), fsOverlayCmd())
+		fs.AddCommand(fsChrootEscapeCmd(), fsPivotRootCmd(), fsOverlayCmd(), fsMountsCmd())
 		root.AddCommand(fs)
 	})
 }
@@ -150,4 +150,104 @@ func overlayStepTable(res *fsdemo.OverlayResult, s fsdemo.OverlayStep) *Table {
 		t.Append(row...)
 	}
 	return t
+}
+
+func fsPivotRootCmd() *cobra.Command {
+	var format, rootfs string
+	c := &cobra.Command{
+		Use:   "pivot-root",
+		Short: "pivot_root the safe way, step by step, with the mount table after each step",
+		Long: `Run the steps of a safe pivot_root (make / private, bind the new root onto
+itself, pivot_root(".", "."), make the old root a slave, detach it) in a child
+with its own mount namespace. After each step the parent reads the child's
+mount table from /proc/PID/mountinfo and shows what changed.
+
+Without --rootfs a busybox rootfs is built in a temp dir and removed after.`,
+		Example: `  vitro fs pivot-root
+  vitro fs pivot-root --rootfs /var/lib/vitro/layers/<diffid>/fs`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			res, err := fsdemo.PivotRootDemo(c.Context(), rootfs)
+			if err != nil {
+				return err
+			}
+			w := c.OutOrStdout()
+			if !isTable(format) {
+				return render(w, format, res, nil)
+			}
+			fmt.Fprintf(w, "Mount table of the child before (%d mounts, a copy of the host's):\n", len(res.Before))
+			if err := writeTable(w, mountTable(res.Before)); err != nil {
+				return err
+			}
+			fmt.Fprintln(w)
+			t := &Table{Header: []string{"step", "what", "shell", "mounts", "changes"}}
+			for _, s := range res.Steps {
+				ch := strings.Join(s.Changes, "; ")
+				if ch == "" {
+					ch = "(none visible)"
+				}
+				t.Append(fmt.Sprint(s.N), s.Name, s.Shell, fmt.Sprint(s.Mounts), ch)
+			}
+			if err := writeTable(w, t); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\nMount table of the child after (%d mounts); / holds: %s\n", len(res.After), strings.Join(res.Root, " "))
+			return writeTable(w, mountTable(res.After))
+		},
+	}
+	c.Flags().StringVar(&rootfs, "rootfs", "", "directory to pivot into (default: a busybox rootfs built for the demo)")
+	addFormatFlag(c, &format)
+	return c
+}
+
+func mountTable(ms []fsdemo.MountEntry) *Table {
+	t := &Table{Header: []string{"id", "mountpoint", "fstype", "source", "options", "propagation"}}
+	for _, m := range ms {
+		t.Append(fmt.Sprint(m.ID), m.Mountpoint, m.FSType, m.Source, m.Options, m.Propagation)
+	}
+	return t
+}
+
+func fsMountsCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "mounts",
+		Short: "The container's /proc, /dev, /sys and docker's masked and read-only paths",
+		Long: `Start a child in new mount and PID namespaces, mount /proc, a tmpfs /dev with the
+minimal devices, /dev/pts (newinstance), /dev/shm, /dev/mqueue and a read-only
+/sys into a busybox rootfs, pivot into it, and mask and write-protect docker's
+paths. Then check each path inside and on the host: inside /proc/kcore reads
+empty and /proc/sysrq-trigger cannot be opened for writing (nothing is ever
+written to it), while the host's mount table is unchanged.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			res, err := fsdemo.MountsDemo(c.Context())
+			if err != nil {
+				return err
+			}
+			w := c.OutOrStdout()
+			if !isTable(format) {
+				return render(w, format, res, nil)
+			}
+			fmt.Fprintf(w, "Inside the container (%d mounts):\n", len(res.Inside))
+			if err := writeTable(w, mountTable(res.Inside)); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\n/dev inside: %s\n", strings.Join(res.Devices, ", "))
+			fmt.Fprintf(w, "processes in /proc: %d inside, %d on the host\n", res.Processes[0], res.Processes[1])
+			fmt.Fprintf(w, "/sys inside: %s\n\n", res.SysWritableInside)
+			t := &Table{Header: []string{"path", "rule", "inside", "host", "why"}}
+			for _, p := range res.Paths {
+				t.Append(p.Path, p.Rule, p.Inside, p.Host, p.Why)
+			}
+			if err := writeTable(w, t); err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "\nhost mount table: %d mounts before, %d after: %s\n", res.HostMountsBefore, res.HostMountsAfter,
+				map[bool]string{true: "untouched", false: "CHANGED"}[res.HostUntouched])
+			return nil
+		},
+	}
+	addFormatFlag(c, &format)
+	return c
 }
