@@ -64,7 +64,7 @@ type session struct {
 // start re-executes vitro as the demo's child with cloneFlags (exactly one
 // namespace flag, or none for the demos whose child unshares itself). The
 // child is blocked on the sync socket when start returns.
-func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opts Options) (*session, error) {
+func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opts Options, attrs ...func(*syscall.SysProcAttr)) (*session, error) {
 	t, _ := Lookup(typ)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -75,6 +75,9 @@ func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opt
 	// Pdeathsig: if vitro dies, the kernel kills the demo process too, so
 	// no namespace outlives the command.
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags, Pdeathsig: syscall.SIGKILL}
+	for _, f := range attrs {
+		f(s.cmd.SysProcAttr)
+	}
 	s.cmd.Stderr = os.Stderr
 	if len(opts.Argv) > 0 {
 		s.cmd.Stdin, s.cmd.Stdout, s.cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
