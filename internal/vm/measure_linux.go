@@ -27,8 +27,12 @@ func Measure(ctx context.Context, s Spec, n int) ([]Measurement, error) {
 		if busybox == "" {
 			busybox = "/bin/busybox"
 		}
-		s.Accel, _ = ChooseAccel(ctx, *k, busybox)
+		var why string
+		s.Accel, why = ChooseAccel(ctx, *k, busybox)
 		s.Kernel = k
+		if s.Log != nil {
+			fmt.Fprintf(s.Log, "vm: accelerator %s for all %d boots: %s\n", s.Accel, n, why)
+		}
 	}
 	var out []Measurement
 	for i := 0; i < n; i++ {

@@ -91,7 +91,7 @@ func (s Spec) Run(ctx context.Context) (*Boot, error) {
 		accel, why = ChooseAccel(ctx, *k, s.Busybox)
 		logf("accelerator %s: %s", accel, why)
 	} else {
-		logf("accelerator %s: as asked", accel)
+		logf("accelerator %s: chosen by the caller", accel)
 	}
 	m := Machine{Kernel: k.Path, Initrd: f.Name(), Cmdline: s.Cmdline, MemoryMB: s.MemoryMB, CPUs: s.CPUs,
 		Accel: accel, Timeout: s.Timeout, Console: s.Console}

@@ -221,6 +221,12 @@ func cmdMeasure(ctx context.Context, args []string) int {
 		fmt.Printf("boot %d  %s  userspace %8s  power-off %8s  peak RSS %4d MiB\n", i+1, m.Accel,
 			m.Userspace.Round(time.Millisecond), m.PowerOff.Round(time.Millisecond), m.PeakRSS>>20)
 	}
+	if len(ms) > 0 {
+		sum := vm.Summarize(ms)
+		fmt.Printf("median of %d (%s): userspace %s, power-off %s, peak RSS %d MiB (range %d–%d MiB)\n", sum.N, ms[0].Accel,
+			sum.UserspaceMedian.Round(time.Millisecond), sum.PowerOffMedian.Round(time.Millisecond),
+			sum.PeakRSSMedian>>20, sum.PeakRSSMin>>20, sum.PeakRSSMax>>20)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vmtest:", err)
 		return 1
