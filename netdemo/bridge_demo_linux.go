@@ -73,7 +73,7 @@ func BridgeDemo(ctx context.Context, n int) (res *BridgeResult, err error) {
 			return res, err
 		}
 		u.push("netns "+label, nss[i].Close)
-		hostIf := fmt.Sprintf("%s%s%d", Prefix, sfx, i) // ≤ 13 bytes for n ≤ 16
+		hostIf := fmt.Sprintf("%s%sp%d", Prefix, sfx, i) // ≤ 13 bytes for n ≤ 16
 		ep, err := Connect(res.Bridge, nss[i], hostIf, "eth0")
 		if err != nil {
 			return res, err
@@ -98,7 +98,7 @@ func BridgeDemo(ctx context.Context, n int) (res *BridgeResult, err error) {
 			}
 		}
 	}
-	res.FDB, err = bridgeFDB(br.Index, res.Endpoints)
+	res.FDB, err = bridgeFDB(br.Index, res.Endpoints, res.Hosts)
 	return res, err
 }
 
@@ -106,16 +106,16 @@ func BridgeDemo(ctx context.Context, n int) (res *BridgeResult, err error) {
 // learnt entry is.
 //
 // Equivalent to: bridge fdb show br BRIDGE
-func bridgeFDB(brIndex int, eps []Endpoint) ([]FDBEntry, error) {
+func bridgeFDB(brIndex int, eps []Endpoint, labels []string) ([]FDBEntry, error) {
 	neighs, err := netlink.NeighListExecute(netlink.Ndmsg{Family: unix.AF_BRIDGE, Index: 0})
 	if err != nil {
 		return nil, fmt.Errorf("reading the bridge's forwarding database: %w", err)
 	}
 	ports := map[int]string{}
 	owners := map[string]string{}
-	for _, ep := range eps {
+	for i, ep := range eps {
 		ports[ep.HostIndex] = ep.HostIf
-		owners[ep.MAC] = "eth0 of " + ep.HostIf
+		owners[ep.MAC] = "eth0 in " + labels[i]
 	}
 	var out []FDBEntry
 	for _, ne := range neighs {

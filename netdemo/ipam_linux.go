@@ -110,9 +110,8 @@ func (p *Pool) Allocate(owner string) (*net.IPNet, error) {
 		}
 		var ok bool
 		if ip, ok = p.Subnet.lowestFree(used); !ok {
-			first, last := p.Subnet.hostRange()
-			return false, fmt.Errorf("%w: subnet %s has no free address (all %d of %s–%s are in use): release one, or choose a larger subnet with bip in the config",
-				ErrPoolFull, p.Subnet.Net, p.Subnet.Capacity(), uintToIP4(first), uintToIP4(last))
+			return false, fmt.Errorf("%w: all %d addresses of %s are in use (gateway %s excluded): release one, or use a larger subnet",
+				ErrPoolFull, p.Subnet.Capacity(), p.Subnet.Net, p.Subnet.Gateway)
 		}
 		st.Allocated[ip.String()] = Allocation{Owner: owner, Since: time.Now().UTC()}
 		return true, nil

@@ -111,8 +111,8 @@ func CheckOverlap(subnet *net.IPNet, routes []Route, ignoreDevice string) error 
 			continue
 		}
 		if Overlaps(subnet, r.Dst) {
-			return fmt.Errorf("%w: subnet %s overlaps the host's route to %s on %s: choose another bip in the config (such as %s)",
-				ErrSubnetInUse, subnet, r.Dst, r.Device, suggestSubnet(subnet, routes))
+			return &overlapError{fmt.Sprintf("subnet %s overlaps the host's route to %s on %s: choose another subnet (such as %s)",
+				subnet, r.Dst, r.Device, suggestSubnet(subnet, routes))}
 		}
 	}
 	return nil
@@ -143,3 +143,9 @@ func uintToIP4(n uint32) net.IP {
 	binary.BigEndian.PutUint32(ip, n)
 	return ip
 }
+
+// overlapError is an ErrSubnetInUse with the route it clashes with.
+type overlapError struct{ msg string }
+
+func (e *overlapError) Error() string        { return e.msg }
+func (e *overlapError) Is(target error) bool { return target == ErrSubnetInUse }

@@ -1,0 +1,40 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Bad input is refused before anything is made, with the value named.
+func TestNetBadInput(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"net", "publish", "-p", "99999:80"}, `"99999:80": host port 99999 is out of range 1–65535`},
+		{[]string{"net", "publish", "-p", "abc"}, `"abc": container port "abc" is not a number`},
+		{[]string{"net", "publish", "-p", "8080:80/sctp"}, `protocol "sctp"`},
+		{[]string{"net", "ipam", "--subnet", "10.0.0.1/33"}, `"10.0.0.1/33"`},
+		{[]string{"net", "ipam", "--subnet", "not-an-address/16"}, `"not-an-address" is not an IPv4 address`},
+		{[]string{"net", "ipam", "--subnet", "10.99.0.1/16"}, "give it a /26 or smaller"},
+		{[]string{"net", "bridge", "--hosts", "1"}, "--hosts 1"},
+	} {
+		_, stderr, code := run(t, c.args...)
+		if code != ExitVitro || !strings.Contains(stderr, c.says) {
+			t.Errorf("vitro %s: exit %d, stderr %q; want %d and %q", strings.Join(c.args, " "), code, stderr, ExitVitro, c.says)
+		}
+	}
+}
+
+func TestNetInfoBadBIP(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(cfg, []byte(`{"bip": "10.0.0.1/33"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := run(t, "--config", cfg, "net", "info")
+	if code != ExitVitro || !strings.Contains(stderr, "10.0.0.1/33") || !strings.Contains(stderr, "bip") {
+		t.Errorf("net info with bip 10.0.0.1/33: exit %d, %q", code, stderr)
+	}
+}
