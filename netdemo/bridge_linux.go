@@ -44,7 +44,7 @@ func EnsureBridge(name, gatewayCIDR string) (b *Bridge, err error) {
 	switch {
 	case errors.As(err, &nf):
 		if err := CheckSubnetFree(s.Net, name); err != nil {
-			return nil, fmt.Errorf("bridge %s: %w", name, err)
+			return nil, fmt.Errorf("bridge %s, bip %q: %w", name, gatewayCIDR, err)
 		}
 		if _, err := host.AddBridge(name); err != nil {
 			return nil, err
@@ -67,7 +67,7 @@ func EnsureBridge(name, gatewayCIDR string) (b *Bridge, err error) {
 	if !has {
 		if !created {
 			if err := CheckSubnetFree(s.Net, name); err != nil {
-				return nil, fmt.Errorf("bridge %s: %w", name, err)
+				return nil, fmt.Errorf("bridge %s, bip %q: %w", name, gatewayCIDR, err)
 			}
 		}
 		if err := host.AddAddr(name, s.GatewayCIDR()); err != nil {
