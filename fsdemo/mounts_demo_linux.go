@@ -241,4 +241,3 @@ func countPIDs() int {
 	}
 	return n
 }
-

@@ -2,6 +2,8 @@ package fsdemo
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/vitro-dev/vitro/internal/trace"
 	"golang.org/x/sys/unix"
@@ -17,16 +19,32 @@ type PivotStep struct {
 }
 
 // PivotRootSteps returns the steps of a safe pivot_root into newRoot, in
-// order. Run them in a process that has its own mount namespace; the
-// process's root and working directory change for every thread.
+// order. Run them in a process that has its own mount namespace, and
+// whose first act there was `mount --make-rprivate /` (MS_REC|MS_PRIVATE),
+// before it mounted anything: that is what keeps every later mount off
+// the host. The first step here is then deliberately NOT recursive, as in
+// runc: a recursive change would also reset the volumes already bound
+// under the new root, turning an rshared volume private.
+//
+// The process's root and working directory change for every thread.
 func PivotRootSteps(newRoot string) []PivotStep {
+	oldRoot := -1 // an fd on the old root, from step 3 to step 6
 	return []PivotStep{
 		{
-			Name:  "make / private, recursively",
-			Shell: "mount --make-rprivate /",
-			Why:   "pivot_root refuses a shared root (EINVAL), and nothing done next may propagate back to the host",
+			Name:  "make / and the new root's parent mount private",
+			Shell: "mount --make-private / && mount --make-private $(findmnt -no TARGET -T " + newRoot + ")",
+			Why: "pivot_root refuses (EINVAL) when / or the mount holding the new root is shared; not recursive, " +
+				"so volumes under the new root keep the propagation they asked for (the namespace's first act was mount --make-rprivate /)",
 			Do: func() error {
-				return Apply([]Mount{{Target: "/", Flags: unix.MS_REC | unix.MS_PRIVATE}})
+				parent, err := parentMount(newRoot)
+				if err != nil {
+					return err
+				}
+				ms := []Mount{{Target: "/", Flags: unix.MS_PRIVATE}}
+				if parent != "/" {
+					ms = append(ms, Mount{Target: parent, Flags: unix.MS_PRIVATE})
+				}
+				return Apply(ms)
 			},
 		},
 		{
@@ -38,17 +56,30 @@ func PivotRootSteps(newRoot string) []PivotStep {
 			},
 		},
 		{
-			Name:  "chdir into it and pivot_root(\".\", \".\")",
+			Name:  "chdir into it, pivot_root(\".\", \".\"), fchdir to the old root",
 			Shell: "cd " + newRoot + " && pivot_root . .",
-			Why:   "the new root becomes /, and the old root is stacked on top of it at /, so no directory for it is needed inside the rootfs",
+			Why: "the new root becomes /, and the old root is stacked on top of it at /, so the rootfs needs no directory for it; " +
+				"an fd opened on the old / before, then fchdir, makes \".\" name the old root for the next two steps",
 			Do: func() error {
+				fd, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
+				if err != nil {
+					return fmt.Errorf("open /: %w", err)
+				}
+				oldRoot = fd
 				if err := unix.Chdir(newRoot); err != nil {
 					return fmt.Errorf("chdir %s: %w", newRoot, err)
 				}
-				err := unix.PivotRoot(".", ".")
+				err = unix.PivotRoot(".", ".")
 				trace.KernelEvent("pivot_root(2)", trace.Str("new_root", "."), trace.Str("put_old", "."), trace.Str("result", errString(err)))
 				if err != nil {
 					return &MountError{Op: "pivot_root", Source: newRoot, Target: ".", Err: err}
+				}
+				// mount(2) does not follow a mount stacked on the working
+				// directory (umount2 does): without this, "." in the next
+				// step would be the NEW root, and making it rslave would
+				// turn its rshared volumes into slaves of a vanishing group.
+				if err := unix.Fchdir(oldRoot); err != nil {
+					return fmt.Errorf("fchdir to the old root: %w", err)
 				}
 				return nil
 			},
@@ -74,6 +105,10 @@ func PivotRootSteps(newRoot string) []PivotStep {
 			Shell: "cd /",
 			Why:   "the working directory must not point into the detached tree",
 			Do: func() error {
+				if oldRoot >= 0 {
+					unix.Close(oldRoot)
+					oldRoot = -1
+				}
 				if err := unix.Chdir("/"); err != nil {
 					return fmt.Errorf("chdir /: %w", err)
 				}
@@ -89,8 +124,9 @@ func PivotRootSteps(newRoot string) []PivotStep {
 // this leaves no mount of the old root in the namespace, so no ".." walk
 // and no open directory outside can lead back (see ChrootEscape).
 //
-// Call it in a child with its own mount namespace (CLONE_NEWNS): it
-// changes the root of every process in the namespace.
+// Call it in a child with its own mount namespace (CLONE_NEWNS) that
+// made / private recursively before its first mount: it changes the root
+// of every process in the namespace.
 func PivotRoot(newRoot string) error {
 	if err := CheckRootfs(newRoot); err != nil {
 		return err
@@ -102,4 +138,24 @@ func PivotRoot(newRoot string) error {
 		}
 	}
 	return nil
+}
+
+// parentMount is the mount point of the mount that holds dir: the
+// longest mount point in the mount table that is dir or above it.
+func parentMount(dir string) (string, error) {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("resolving %s: %w", dir, err)
+	}
+	table, err := MountTable(0)
+	if err != nil {
+		return "", err
+	}
+	best := "/"
+	for _, m := range table {
+		if (real == m.Mountpoint || strings.HasPrefix(real, strings.TrimSuffix(m.Mountpoint, "/")+"/")) && len(m.Mountpoint) > len(best) {
+			best = m.Mountpoint
+		}
+	}
+	return best, nil
 }
