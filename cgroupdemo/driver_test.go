@@ -281,9 +281,9 @@ func TestV2FakeTree(t *testing.T) {
 		"memory.max": "max\n", "memory.swap.max": "max\n", "memory.current": "2048\n", "memory.peak": "67100000\n",
 		"memory.events": "low 0\nhigh 0\nmax 96\noom 1\noom_kill 1\noom_group_kill 0\n",
 		"cpu.max":       "max 100000\n", "cpu.weight": "100\n",
-		"cpu.stat":      "usage_usec 1500000\nuser_usec 1400000\nsystem_usec 100000\nnr_periods 30\nnr_throttled 12\nthrottled_usec 700000\n",
-		"pids.max":      "max\n", "pids.current": "5\n", "pids.events": "max 9\n",
-		"cpuset.cpus":   "\n", "cpuset.cpus.effective": "0-1\n", "cpuset.mems.effective": "0\n",
+		"cpu.stat": "usage_usec 1500000\nuser_usec 1400000\nsystem_usec 100000\nnr_periods 30\nnr_throttled 12\nthrottled_usec 700000\n",
+		"pids.max": "max\n", "pids.current": "5\n", "pids.events": "max 9\n",
+		"cpuset.cpus": "\n", "cpuset.cpus.effective": "0-1\n", "cpuset.mems.effective": "0\n",
 	}
 	fake(t, filepath.Join(root, "vitro/web"), leaf)
 	d := NewV2(root)

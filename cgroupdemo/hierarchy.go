@@ -12,8 +12,8 @@ import (
 // controller or a co-mounted set (cpu,cpuacct), on v2 the unified tree.
 type Hierarchy struct {
 	Mountpoint  string   `json:"mountpoint"`
-	Version     int      `json:"version"`     // 1 or 2
-	Controllers []string `json:"controllers"` // v1: from the mount options; v2: the root's cgroup.controllers
+	Version     int      `json:"version"`        // 1 or 2
+	Controllers []string `json:"controllers"`    // v1: from the mount options; v2: the root's cgroup.controllers
 	Name        string   `json:"name,omitempty"` // v1 named hierarchy without controllers (name=systemd)
 }
 

@@ -210,7 +210,8 @@ func (d *V1) Stats(name string) (*Stats, error) {
 		m.Peak = r.uint("memory.max_usage_in_bytes")
 		m.Limit = r.limit("memory.limit_in_bytes")
 		m.SwapLimit = r.limit("memory.memsw.limit_in_bytes")
-		m.Max = r.uint("memory.failcnt")
+		// memory+swap is charged first: with swap off its counter trips.
+		m.Max = r.uint("memory.failcnt") + r.uint("memory.memsw.failcnt")
 		m.OOMKill = r.keyed("memory.oom_control")["oom_kill"]
 		m.OOM = m.OOMKill
 	})
