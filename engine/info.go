@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vitro-dev/vitro/cgroupdemo"
+	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/fsdemo"
 	"github.com/vitro-dev/vitro/internal/config"
 	"github.com/vitro-dev/vitro/nsdemo"
@@ -65,7 +66,7 @@ func SystemInfo(cfg *config.Config) Info {
 		}
 	}
 	in.Overlay, _ = fsdemo.FilesystemSupported("overlay")
-	in.Images = countEntries(filepath.Join(cfg.DataRoot, "images", "repositories"))
+	in.Images = image.Count(cfg.DataRoot)
 	in.Containers = countEntries(filepath.Join(cfg.DataRoot, "containers"))
 	in.ContainersStopped = in.Containers - in.ContainersRunning
 	return in

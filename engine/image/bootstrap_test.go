@@ -9,7 +9,7 @@ import (
 	"github.com/vitro-dev/vitro/internal/testenv"
 )
 
-func requireBusybox(t *testing.T) {
+func requireBusybox(t testing.TB) {
 	t.Helper()
 	if _, err := os.Stat(DefaultBusybox); err != nil {
 		if os.Getenv(testenv.RequireEnv) != "" {

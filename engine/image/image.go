@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -19,14 +20,14 @@ var ErrNotFound = errors.New("no such image")
 // names follow `docker image inspect`, so '{{.Id}}' and '{{.Config.Cmd}}'
 // work in --format templates.
 type Image struct {
-	Id          string    // config digest: docker's image ID
-	Digest      string    // manifest digest
-	Names       []string  // full names: docker.io/library/busybox:latest
-	RepoTags    []string  // familiar names: busybox:latest
-	RepoDigests []string  // repo@manifest-digest
-	MediaType   string    // of the manifest
-	Created     time.Time // from the config
-	Size        int64     // bytes of file data in all layers, unpacked
+	Id           string    // config digest: docker's image ID
+	Digest       string    // manifest digest
+	Names        []string  // full names: docker.io/library/busybox:latest
+	RepoTags     []string  // familiar names: busybox:latest
+	RepoDigests  []string  // repo@manifest-digest
+	MediaType    string    // of the manifest
+	Created      time.Time // from the config
+	Size         int64     // bytes of file data in all layers, unpacked
 	Architecture string
 	Os           string
 	Config       v1.Config // Env, Cmd, Entrypoint, WorkingDir, User, ...
@@ -226,4 +227,19 @@ func (s *Store) List() ([]*Image, error) {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.After(out[j].Created) })
 	return out, nil
+}
+
+// Count is the number of images (distinct manifests) under dataRoot,
+// read without creating anything; 0 when there is no store.
+func Count(dataRoot string) int {
+	s := &Store{dir: filepath.Join(dataRoot, "images")}
+	idx, err := s.readIndex()
+	if err != nil {
+		return 0
+	}
+	seen := map[v1.Hash]bool{}
+	for _, d := range idx.Manifests {
+		seen[d.Digest] = true
+	}
+	return len(seen)
 }

@@ -182,3 +182,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// LayerSize is the unpacked size of a layer's files, 0 when unknown.
+func (s *Store) LayerSize(diffID string) int64 {
+	m, err := s.readLayerMeta(diffID)
+	if err != nil {
+		return 0
+	}
+	return m.Size
+}
