@@ -100,19 +100,12 @@ func ResolveCaps(add, drop []string, privileged bool) ([]string, error) {
 	return out, nil
 }
 
-// applyCaps leaves the calling thread (and what it execs) with exactly the
-// named capabilities in its bounding, permitted, effective and inheritable
-// sets, and no ambient ones. It runs in the container's init just before
-// exec, as root, so the execve keeps permitted and effective.
-//
-// Shell equivalent: capsh --drop=... --
-func applyCaps(names []string) error {
-	keep := map[uintptr]bool{}
-	for _, n := range names {
-		keep[capNames[n]] = true
-	}
-	last := capLast()
-	for c := uintptr(0); c <= last; c++ {
+// dropBounding removes every capability not named from the calling
+// thread's bounding set, so that nothing the container execs can ever
+// gain it, not even a setuid-root binary.
+func dropBounding(names []string) error {
+	keep := capSet(names)
+	for c := uintptr(0); c <= capLast(); c++ {
 		if keep[c] {
 			continue
 		}
@@ -120,9 +113,21 @@ func applyCaps(names []string) error {
 			return fmt.Errorf("prctl(PR_CAPBSET_DROP, %d): %w", c, err)
 		}
 	}
+	return nil
+}
+
+// setCaps makes the named capabilities, as far as the bounding set still
+// holds them, the thread's permitted, effective and inheritable sets, and
+// clears the ambient set. A vitro that itself runs with fewer than all
+// capabilities (inside another container, say) can only pass on what it has:
+// --privileged then means "everything vitro holds".
+func setCaps(names []string) error {
 	unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	var data [2]unix.CapUserData
-	for c := range keep {
+	for c := range capSet(names) {
+		if in, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, c, 0, 0, 0); err != nil || in != 1 {
+			continue
+		}
 		data[c/32].Effective |= 1 << (c % 32)
 		data[c/32].Permitted |= 1 << (c % 32)
 		data[c/32].Inheritable |= 1 << (c % 32)
@@ -132,4 +137,12 @@ func applyCaps(names []string) error {
 		return fmt.Errorf("capset: %w", err)
 	}
 	return nil
+}
+
+func capSet(names []string) map[uintptr]bool {
+	keep := map[uintptr]bool{}
+	for _, n := range names {
+		keep[capNames[n]] = true
+	}
+	return keep
 }

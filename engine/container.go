@@ -2,6 +2,8 @@ package engine
 
 import (
 	"time"
+
+	"github.com/vitro-dev/vitro/netdemo"
 )
 
 // Status is a container's lifecycle state, with docker's names.
@@ -82,4 +84,6 @@ type Network struct {
 	Gateway    string `json:"Gateway,omitempty"`
 	MacAddress string `json:"MacAddress,omitempty"`
 	HostVeth   string `json:"HostVeth,omitempty"`
+	// Ports are the published ports, as netdemo.Unpublish needs them.
+	Ports []netdemo.Published `json:"Ports,omitempty"`
 }

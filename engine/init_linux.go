@@ -192,10 +192,25 @@ func execProgram(es execSpec) (int, error) {
 			return ExitVitroError, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
 		}
 	}
-	if err := applyCaps(es.Caps); err != nil {
+	// The order runc uses: shrink the bounding set while still root; keep
+	// capabilities across the change of user (PR_SET_KEEPCAPS); become
+	// the user; then set the final sets. A user other than root gets no
+	// effective capabilities, only the bounding set, as in docker.
+	if err := dropBounding(es.Caps); err != nil {
 		return ExitVitroError, err
 	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return ExitVitroError, fmt.Errorf("prctl(PR_SET_KEEPCAPS): %w", err)
+	}
 	if err := setIdentity(id); err != nil {
+		return ExitVitroError, err
+	}
+	unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0)
+	caps := es.Caps
+	if id.UID != 0 {
+		caps = nil
+	}
+	if err := setCaps(caps); err != nil {
 		return ExitVitroError, err
 	}
 	// Every fd above stdio closes on exec: the sync socket included, which

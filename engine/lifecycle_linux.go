@@ -101,6 +101,11 @@ func (e *Engine) releaseRuntime(c *Container) error {
 			}
 		}
 	}
+	for i := range c.Network.Ports {
+		if err := netdemo.Unpublish(&c.Network.Ports[i]); err != nil {
+			return err
+		}
+	}
 	if c.Network.IPAddress != "" {
 		if s, err := netdemo.ParseSubnet(e.Config.BIP); err == nil {
 			pool := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s)

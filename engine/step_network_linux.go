@@ -88,10 +88,41 @@ func (r *run) address(ctx context.Context) error {
 	return r.e.Containers.Save(c)
 }
 
-// publish forwards the -p ports to the container's address.
+// natTable names the nftables table of a bridge's rules: the bridge's
+// own name, so `nft list table ip vitro0` shows them.
+func natTable(bridge string) string { return bridge }
+
+// publish adds masquerading for the bridge's subnet and forwards each -p
+// port of the host to the container's address, with DNAT rules that also
+// catch the host's own connections to 127.0.0.1 (netdemo.NAT.Publish
+// explains why a rule and not a proxy).
 func (r *run) publish(subnet netdemo.Subnet, addr *net.IPNet) error {
-	if len(r.o.Publish) == 0 {
+	var maps []netdemo.PortMapping
+	for _, spec := range r.o.Publish {
+		m, err := netdemo.ParsePortSpec(spec)
+		if err != nil {
+			return err
+		}
+		maps = append(maps, m)
+	}
+	bridge := r.c.Network.Bridge
+	nat, err := netdemo.SetupNAT(natTable(bridge), bridge, subnet.Net)
+	if err != nil {
+		return err
+	}
+	if len(maps) == 0 {
 		return nil
 	}
-	return fmt.Errorf("-p: publishing ports is not wired into vitro run yet")
+	if err := netdemo.SetRouteLocalnet(bridge); err != nil {
+		return err
+	}
+	for _, m := range maps {
+		p, err := nat.Publish(m, addr.IP)
+		if err != nil {
+			return err
+		}
+		r.onStop("published port "+p.Mapping.String(), func() error { return netdemo.Unpublish(p) })
+		r.c.Network.Ports = append(r.c.Network.Ports, *p)
+	}
+	return nil
 }

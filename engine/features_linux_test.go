@@ -1,0 +1,142 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// capMask is the CapEff value of a set of capability names.
+func capMask(names []string) uint64 {
+	var m uint64
+	for _, n := range names {
+		m |= 1 << capNames[n]
+	}
+	return m
+}
+
+func TestRunSecurityDefaults(t *testing.T) {
+	e := testEngine(t)
+	script := `grep CapEff /proc/self/status; grep CapBnd /proc/self/status
+cat /proc/timer_list | wc -c
+echo x > /proc/sys/kernel/domainname && echo procsys=writable || echo procsys=readonly
+mkdir -p /tmp/m && mount -t tmpfs none /tmp/m && echo mount=allowed || echo mount=refused
+ls /proc/acpi | wc -l`
+	out, stderr, err := runIn(t, e, RunOptions{Remove: true, Cmd: []string{"sh", "-c", script}})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	want := fmt.Sprintf("%016x", capMask(DefaultCaps))
+	for _, w := range []string{"CapEff:\t" + want, "CapBnd:\t" + want, "procsys=readonly", "mount=refused"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	// timer_list masked by /dev/null: 0 bytes; /proc/acpi an empty tmpfs.
+	if !strings.Contains(out, "\n0\n") {
+		t.Errorf("masked /proc/timer_list is readable:\n%s", out)
+	}
+
+	out, _, err = runIn(t, e, RunOptions{Remove: true, Privileged: true, Cmd: []string{"sh", "-c", "mkdir -p /tmp/m && mount -t tmpfs none /tmp/m && echo mount=allowed"}})
+	if err != nil || !strings.Contains(out, "mount=allowed") {
+		t.Errorf("--privileged cannot mount: %v %q", err, out)
+	}
+	out, _, _ = runIn(t, e, RunOptions{Remove: true, CapDrop: []string{"ALL"}, Cmd: []string{"grep", "CapEff", "/proc/self/status"}})
+	if !strings.Contains(out, "0000000000000000") {
+		t.Errorf("--cap-drop ALL left %q", out)
+	}
+}
+
+func TestRunChrootEscapeFails(t *testing.T) {
+	e := testEngine(t)
+	// The classic escape: chroot into a subdirectory while keeping a
+	// handle on the old root, then walk up. After pivot_root and the old
+	// root's unmount there is nothing above the container's / to reach.
+	marker := filepath.Join(os.TempDir(), fmt.Sprintf("vitro-escape-marker-%d", os.Getpid()))
+	os.WriteFile(marker, []byte("host secret"), 0o644)
+	defer os.Remove(marker)
+	script := fmt.Sprintf(`mkdir -p /jail && cd / && chroot /jail /bin/sh -c 'cd ../../../../..; cat %s' 2>/dev/null; cat /../../../..%s 2>/dev/null; echo done`, marker, marker)
+	out, _, _ := runIn(t, e, RunOptions{Remove: true, Cmd: []string{"sh", "-c", "cp /bin/busybox /jail 2>/dev/null; " + script}})
+	if strings.Contains(out, "host secret") {
+		t.Errorf("a process in the container read the host file %s:\n%s", marker, out)
+	}
+}
+
+func TestRunLimitsBite(t *testing.T) {
+	e := testEngine(t)
+	// tail keeps the last 64 MiB in memory: more than the limit.
+	_, stderr, err := runIn(t, e, RunOptions{Remove: true, Memory: "16m", Cmd: []string{"sh", "-c", "head -c 100m /dev/zero | tail -c 64m > /dev/null; exit $?"}})
+	if got := exitCodeOf(err); got != 137 {
+		t.Errorf("memory hog under -m 16m exited %d (%v), want 137 (SIGKILL by the OOM killer)\n%s", got, err, stderr)
+	}
+	// The shell forks ten sleeps; the pids cgroup refuses the fork that
+	// would exceed the limit (EAGAIN), and ash gives up with status 2.
+	out, stderr, err := runIn(t, e, RunOptions{Remove: true, PidsLimit: 6, Cmd: []string{"sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 1 & echo started; done; wait"}})
+	n := strings.Count(out, "started")
+	if n >= 10 || n == 0 || !strings.Contains(stderr, "fork") {
+		t.Errorf("with --pids-limit 6, %d of 10 background processes started (%v); stderr %q", n, err, stderr)
+	}
+}
+
+func TestRunVolumes(t *testing.T) {
+	e := testEngine(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "in"), []byte("from host"), 0o644)
+	out, stderr, err := runIn(t, e, RunOptions{Remove: true, Volumes: []string{dir + ":/data"}, Cmd: []string{"sh", "-c", "cat /data/in; echo written > /data/out"}})
+	if err != nil || !strings.Contains(out, "from host") {
+		t.Fatalf("rw volume: %v %q %s", err, out, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "out")); string(b) != "written\n" {
+		t.Errorf("a write inside did not reach the host: %q", b)
+	}
+	out, _, _ = runIn(t, e, RunOptions{Remove: true, Volumes: []string{dir + ":/data:ro"}, Cmd: []string{"sh", "-c", "echo x > /data/out2 || echo refused"}})
+	if !strings.Contains(out, "refused") {
+		t.Errorf("a read-only volume took a write: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out2")); err == nil {
+		t.Error("out2 appeared on the host through a read-only volume")
+	}
+}
+
+func TestRunNetworkNone(t *testing.T) {
+	e := testEngine(t)
+	out, _, err := runIn(t, e, RunOptions{Remove: true, Network: "none", Cmd: []string{"ls", "/sys/class/net"}})
+	if err != nil || strings.TrimSpace(out) != "lo" {
+		t.Errorf("--network none: interfaces %q, %v; want only lo", out, err)
+	}
+}
+
+func TestRunPublishedPort(t *testing.T) {
+	e := testEngine(t)
+	port := 20000 + os.Getpid()%20000
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := runIn(t, e, RunOptions{Remove: true, Publish: []string{fmt.Sprintf("%d:80", port)},
+			Cmd: []string{"sh", "-c", `printf 'HTTP/1.0 200 OK\r\n\r\nhello from the container' > /tmp/r; timeout 60 nc -l -p 80 < /tmp/r > /dev/null`}})
+		done <- err
+	}()
+	var body string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if body != "hello from the container" {
+		t.Errorf("GET 127.0.0.1:%d = %q", port, body)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("container: %v", err)
+	}
+	assertNothingLeft(t, e)
+}

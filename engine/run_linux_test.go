@@ -1,0 +1,197 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vitro-dev/vitro/engine/image"
+	"github.com/vitro-dev/vitro/internal/config"
+	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/testenv"
+	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/netdemo"
+)
+
+func TestMain(m *testing.M) {
+	if reexec.Init() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// testEngine returns an engine over a fresh data root holding the busybox
+// bootstrap image, with a bridge and subnet of this test process's own,
+// and removes the bridge and NAT table when the test ends.
+func testEngine(t *testing.T) *Engine {
+	t.Helper()
+	testenv.RequirePrivileged(t)
+	cfg := config.Default()
+	cfg.DataRoot = t.TempDir()
+	cfg.Bridge = testenv.Name("vte")
+	cfg.BIP = fmt.Sprintf("10.213.%d.1/24", os.Getpid()%250)
+	store, err := image.Open(cfg.DataRoot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bb, ok := BusyboxPath()
+	if !ok {
+		t.Fatal("no static busybox: apt-get install busybox-static (make setup)")
+	}
+	if _, err := store.Bootstrap(context.Background(), bb, "docker.io/library/busybox:latest"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		netdemo.DeleteNAT(natTable(cfg.Bridge))
+		netdemo.RemoveBridge(cfg.Bridge)
+	})
+	return New(cfg)
+}
+
+// runIn runs a container and returns its stdout, stderr and error.
+func runIn(t *testing.T, e *Engine, o RunOptions) (string, string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if o.Image == "" {
+		o.Image = "busybox"
+	}
+	err := e.Run(context.Background(), o, Stdio{In: strings.NewReader(""), Out: &out, Err: &errb})
+	return out.String(), errb.String(), err
+}
+
+func exitCodeOf(err error) int {
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// assertNothingLeft checks that no container record, cgroup, veth or
+// address of e remains.
+func assertNothingLeft(t *testing.T, e *Engine) {
+	t.Helper()
+	cs, _ := e.Containers.List()
+	if len(cs) != 0 {
+		t.Errorf("%d container records left", len(cs))
+	}
+	for _, c := range cs {
+		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/pids/vitro", c.ID[:12])); err == nil {
+			t.Errorf("cgroup of %s left", c.ID[:12])
+		}
+	}
+	links, err := net.Interfaces()
+	if err == nil {
+		for _, l := range links {
+			if strings.HasPrefix(l.Name, "veth") {
+				for _, c := range cs {
+					if l.Name == "veth"+c.ID[:8] {
+						t.Errorf("veth %s left", l.Name)
+					}
+				}
+			}
+		}
+	}
+	s, _ := netdemo.ParseSubnet(e.Config.BIP)
+	st, err := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s).State()
+	if err == nil && len(st.Addresses()) != 0 {
+		t.Errorf("addresses still allocated: %v", st.Addresses())
+	}
+}
+
+func TestRunSixStepsInOrder(t *testing.T) {
+	e := testEngine(t)
+	var tbuf bytes.Buffer
+	old := trace.SetDefault(trace.New(trace.Kernel, trace.NewSink(trace.FormatJSON, &tbuf)))
+	defer trace.SetDefault(old)
+	out, stderr, err := runIn(t, e, RunOptions{Remove: true, Cmd: []string{"sh", "-c", "hostname; echo pid=$$; ip -o -4 addr show eth0"}})
+	trace.Default().Close()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr)
+	}
+	var order []string
+	sc := bufio.NewScanner(&tbuf)
+	for sc.Scan() {
+		var ev struct{ Kind, Name string }
+		json.Unmarshal(sc.Bytes(), &ev)
+		if ev.Kind == "step" {
+			order = append(order, ev.Name)
+		}
+	}
+	if strings.Join(order, ",") != "image,create,rootfs,network,address,exec" {
+		t.Errorf("steps traced in order %v", order)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	host, _ := os.Hostname()
+	if len(lines) < 3 || lines[0] == host || len(lines[0]) != 12 {
+		t.Errorf("hostname inside = %q (host %q), want the short container ID", lines, host)
+	}
+	if len(lines) > 1 && lines[1] != "pid=1" {
+		t.Errorf("the program's PID inside = %q, want pid=1", lines[1])
+	}
+	if len(lines) > 2 && !strings.Contains(lines[2], "10.213.") {
+		t.Errorf("eth0 inside = %q, want an address of the test subnet", lines[2])
+	}
+	if h, _ := os.Hostname(); h != host {
+		t.Errorf("host hostname changed to %q", h)
+	}
+	assertNothingLeft(t, e)
+}
+
+func TestRunExitStatuses(t *testing.T) {
+	e := testEngine(t)
+	for _, c := range []struct {
+		name string
+		o    RunOptions
+		want int
+	}{
+		{"program's status", RunOptions{Cmd: []string{"sh", "-c", "exit 3"}}, 3},
+		{"not found", RunOptions{Cmd: []string{"no-such-program"}}, 127},
+		{"not executable", RunOptions{Cmd: []string{"/etc/passwd"}}, 126},
+		{"bad volume", RunOptions{Cmd: []string{"true"}, Volumes: []string{"a:b:c:d"}}, 125},
+		{"bad memory", RunOptions{Cmd: []string{"true"}, Memory: "12xb"}, 125},
+		{"unknown image", RunOptions{Image: "127.0.0.1:1/none:latest", Cmd: []string{"true"}}, 125},
+		{"bad network", RunOptions{Cmd: []string{"true"}, Network: "carrier-pigeon"}, 125},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.o.Remove = true
+			_, stderr, err := runIn(t, e, c.o)
+			if got := exitCodeOf(err); got != c.want {
+				t.Errorf("exit status %d (%v), want %d\n%s", got, err, c.want, stderr)
+			}
+			assertNothingLeft(t, e)
+		})
+	}
+}
+
+func TestRunWithoutRmKeepsRecord(t *testing.T) {
+	e := testEngine(t)
+	if _, _, err := runIn(t, e, RunOptions{Name: "kept", Cmd: []string{"sh", "-c", "echo data > /file; exit 4"}}); exitCodeOf(err) != 4 {
+		t.Fatalf("run: %v", err)
+	}
+	c, err := e.Get("kept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State.Status != StatusExited || c.State.ExitCode != 4 || c.State.Pid != 0 {
+		t.Errorf("state = %+v", c.State)
+	}
+	if b, err := os.ReadFile(filepath.Join(c.Rootfs.Upper, "file")); err != nil || string(b) != "data\n" {
+		t.Errorf("upper layer holds %q, %v", b, err)
+	}
+	if err := e.Remove("kept", false); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, e)
+}
