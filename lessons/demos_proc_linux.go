@@ -1,0 +1,214 @@
+package lessons
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/trace"
+	"golang.org/x/sys/unix"
+)
+
+// The first lesson's own live steps: they read the kernel directly, since
+// they show what every process already has rather than one mechanism.
+
+func init() {
+	register(Demo{
+		Name:    "proc.namespaces",
+		Summary: "the namespaces vitro is in, compared with its parent's (your shell): the same",
+		Command: "ls -l /proc/self/ns /proc/1/ns",
+		Run:     runProcNamespaces,
+	})
+	register(Demo{
+		Name:    "proc.container",
+		Summary: "start a process in new UTS and PID namespaces: one process, two PIDs, one kernel",
+		Command: "unshare --uts --pid --fork sh -c 'hostname box; echo $$; uname -r'",
+		Run:     runProcContainer,
+	})
+	reexec.Register("lessons-container", containerChild)
+}
+
+// ProcNamespaces is the result of proc.namespaces.
+type ProcNamespaces struct {
+	PID       int     `json:"pid"`
+	Parent    int     `json:"parent"`
+	ParentCmd string  `json:"parentCommand"`
+	Rows      []NSRow `json:"rows"` // Host is the parent, Inside is this process
+}
+
+// The parent rather than PID 1: in some sandboxes PID 1 belongs to an
+// outer user namespace and its ns links cannot be read even by root.
+func runProcNamespaces(context.Context, Options) (Result, error) {
+	r := &ProcNamespaces{PID: os.Getpid(), Parent: os.Getppid()}
+	r.ParentCmd = comm(r.Parent)
+	for _, row := range mustTypes() {
+		one, err := nsInode(r.Parent, row)
+		if err != nil {
+			return nil, err
+		}
+		self, err := nsInode(0, row)
+		if err != nil {
+			return nil, err
+		}
+		r.Rows = append(r.Rows, NSRow{Type: row, Host: one, Inside: self})
+	}
+	return r, nil
+}
+
+// WriteText prints the two columns of inodes.
+func (r *ProcNamespaces) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintf(tw, "NAMESPACE\tPID %d (%s)\tPID %d (vitro)\n", r.Parent, r.ParentCmd, r.PID)
+	for _, row := range r.Rows {
+		fmt.Fprintf(tw, "%s\t%d\t%d\n", row.Type, row.Host, row.Inside)
+	}
+	return tw.Flush()
+}
+
+// Evidence: every inode equal.
+func (r *ProcNamespaces) Evidence() []Evidence {
+	same := 0
+	for _, row := range r.Rows {
+		if !row.Differs() {
+			same++
+		}
+	}
+	return []Evidence{evidence(same == len(r.Rows) && same > 0,
+		"vitro and its parent share every namespace", "%d of %d types have the same inode", same, len(r.Rows))}
+}
+
+// ProcContainer is the result of proc.container.
+type ProcContainer struct {
+	HostPID        int     `json:"hostPID"`
+	InsidePID      int     `json:"insidePID"`
+	InsideParent   int     `json:"insideParent"`
+	HostHostname   string  `json:"hostHostname"`
+	InsideHostname string  `json:"insideHostname"`
+	HostKernel     string  `json:"hostKernel"`
+	InsideKernel   string  `json:"insideKernel"`
+	HostNSpid      string  `json:"hostNSpid"` // the NSpid line of /proc/<pid>/status
+	Namespaces     []NSRow `json:"namespaces"`
+	Shell          string  `json:"shell"`
+}
+
+type containerReport struct {
+	PID, PPID         int
+	Hostname, Release string
+}
+
+func runProcContainer(ctx context.Context, o Options) (Result, error) {
+	host := o.String("hostname", "box")
+	cmd := reexec.Command("lessons-container", host)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUTS | unix.CLONE_NEWPID, Pdeathsig: unix.SIGKILL}
+	cmd.Stderr = os.Stderr
+	pipe, child, err := reexec.NewPair(cmd)
+	if err != nil {
+		return nil, err
+	}
+	defer pipe.Close()
+	trace.Action("clone", trace.Str("flags", "CLONE_NEWUTS|CLONE_NEWPID"))
+	if err := cmd.Start(); err != nil {
+		child.Close()
+		return nil, fmt.Errorf("starting a process in new UTS and PID namespaces: %w", err)
+	}
+	child.Close()
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	var rep containerReport
+	if err := pipe.Expect(reexec.MsgReady, &rep); err != nil {
+		return nil, fmt.Errorf("child in new namespaces: %w", err)
+	}
+	r := &ProcContainer{
+		HostPID: cmd.Process.Pid, InsidePID: rep.PID, InsideParent: rep.PPID,
+		InsideHostname: rep.Hostname, InsideKernel: rep.Release,
+		HostNSpid: statusField(cmd.Process.Pid, "NSpid"),
+		Shell:     fmt.Sprintf("unshare --uts --pid --fork sh -c 'hostname %s; echo $$; uname -r'", host),
+	}
+	r.HostHostname, r.HostKernel = uname()
+	if r.Namespaces, err = nsTable(cmd.Process.Pid); err != nil {
+		return nil, err
+	}
+	pipe.Send(reexec.MsgGo, nil)
+	return r, ctx.Err()
+}
+
+// containerChild runs inside the new namespaces: it sets the hostname,
+// reports what it sees, and waits to be told to go.
+func containerChild() {
+	pipe, err := reexec.Child()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := unix.Sethostname([]byte(os.Args[1])); err != nil {
+		pipe.SendError(fmt.Errorf("sethostname %q: %w", os.Args[1], err))
+		os.Exit(1)
+	}
+	n, rel := uname()
+	pipe.Send(reexec.MsgReady, containerReport{PID: os.Getpid(), PPID: os.Getppid(), Hostname: n, Release: rel})
+	pipe.Receive()
+	os.Exit(0)
+}
+
+// WriteText shows the process from both sides.
+func (r *ProcContainer) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "\tON THE HOST\tINSIDE")
+	fmt.Fprintf(tw, "PID\t%d\t%d\n", r.HostPID, r.InsidePID)
+	fmt.Fprintf(tw, "parent PID\t%d\t%d\n", os.Getpid(), r.InsideParent)
+	fmt.Fprintf(tw, "hostname\t%s\t%s\n", r.HostHostname, r.InsideHostname)
+	fmt.Fprintf(tw, "kernel\t%s\t%s\n", r.HostKernel, r.InsideKernel)
+	tw.Flush()
+	fmt.Fprintf(w, "\n/proc/%d/status on the host says  NSpid: %s\n\n", r.HostPID, r.HostNSpid)
+	return writeNSRows(w, r.Namespaces)
+}
+
+// Evidence: one process, two PIDs, one kernel, only uts and pid differ.
+func (r *ProcContainer) Evidence() []Evidence {
+	return []Evidence{
+		evidence(r.InsidePID == 1 && r.HostPID > 1, "the process is PID 1 inside and an ordinary PID on the host", "inside %d, host %d", r.InsidePID, r.HostPID),
+		evidence(r.InsideKernel == r.HostKernel && r.HostKernel != "", "it runs on the host's kernel", "inside %s, host %s", r.InsideKernel, r.HostKernel),
+		evidence(r.InsideHostname != r.HostHostname, "its hostname is its own", "inside %s, host %s", r.InsideHostname, r.HostHostname),
+		onlyDiffer(r.Namespaces, "uts", "pid"),
+	}
+}
+
+// onlyDiffer checks that exactly the named namespace types differ.
+func onlyDiffer(rows []NSRow, types ...string) Evidence {
+	want := map[string]bool{}
+	for _, t := range types {
+		want[t] = true
+	}
+	ok := len(rows) > 0
+	var differ []string
+	for _, r := range rows {
+		if r.Differs() {
+			differ = append(differ, r.Type)
+		}
+		if r.Differs() != want[r.Type] {
+			ok = false
+		}
+	}
+	return evidence(ok, fmt.Sprintf("only the %v namespaces are new", types), "differing: %v", differ)
+}
+
+func writeNSRows(w io.Writer, rows []NSRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "NAMESPACE\tHOST INODE\tINSIDE INODE\t")
+	for _, r := range rows {
+		mark := "same"
+		if r.Differs() {
+			mark = "NEW"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", r.Type, r.Host, r.Inside, mark)
+	}
+	return tw.Flush()
+}
+
+func mustTypes() []string {
+	return []string{"cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"}
+}
