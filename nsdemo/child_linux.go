@@ -19,6 +19,7 @@ type child struct {
 	pipe    *reexec.Pipe
 	fd      int // the sync socket's number, kept for a re-exec (stage two)
 	actions []Action
+	stage2  bool // this process is the re-executed second stage
 }
 
 // stage2Env carries what a child that unshared and re-executed itself
@@ -28,6 +29,17 @@ const stage2Env = "VITRO_NSDEMO_STAGE2"
 type stage2 struct {
 	Go      json.RawMessage `json:"go"`
 	Actions []Action        `json:"actions"`
+}
+
+// Entry points that unshare and re-execute must do it on the main thread:
+// /proc/self/timens_offsets shows and sets the namespace prepared by the
+// thread-group leader only. Locking in init keeps main, and so the entry
+// point, on that thread.
+func init() {
+	switch os.Args[0] {
+	case "vitro-reexec:nsdemo-time", "vitro-reexec:nsdemo-cgroup":
+		runtime.LockOSThread()
+	}
 }
 
 func newChild() *child {
@@ -45,12 +57,15 @@ func newChild() *child {
 func (c *child) expectGo(v any) {
 	if s := os.Getenv(stage2Env); s != "" {
 		os.Unsetenv(stage2Env)
+		c.stage2 = true
 		var st stage2
 		if err := json.Unmarshal([]byte(s), &st); err != nil {
 			c.fail(fmt.Errorf("%s: %w", stage2Env, err))
 		}
 		c.actions = st.Actions
-		c.check("decoding go", json.Unmarshal(st.Go, v))
+		if v != nil {
+			c.check("decoding go", json.Unmarshal(st.Go, v))
+		}
 		return
 	}
 	var raw json.RawMessage
@@ -63,7 +78,8 @@ func (c *child) expectGo(v any) {
 }
 
 // inStage2 reports whether this process is the re-executed second stage.
-func inStage2() bool { return os.Getenv(stage2Env) != "" }
+// Call it after expectGo.
+func (c *child) inStage2() bool { return c.stage2 }
 
 // did records an action for the parent to show and trace.
 func (c *child) did(call, detail string) {
