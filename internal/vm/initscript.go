@@ -87,6 +87,7 @@ func (g Guest) InitScript() string {
 	}
 	w("cd /tmp")
 	w("rc=0")
+	w("klog=$(dmesg | wc -l)")
 	for _, p := range g.Programs {
 		name := p.Name
 		if name == "" {
@@ -102,6 +103,11 @@ func (g Guest) InitScript() string {
 		w("echo %s %s $s", MarkerResult, shellQuote(name))
 		w("[ $s -ne 0 ] && [ $rc -eq 0 ] && rc=$s")
 	}
+	// The console shows only the kernel's most urgent messages (quiet
+	// loglevel=3) so they do not break into test output; when something
+	// failed, show those logged while the programs ran (OOM kills,
+	// warnings).
+	w("if [ $rc -ne 0 ]; then echo 'vitro-vm: a program failed; kernel messages while the programs ran (last 40):'; dmesg | tail -n +$((klog + 1)) | tail -n 40; fi")
 	w("echo %s $rc", MarkerExit)
 	w("sync")
 	w("poweroff -f")

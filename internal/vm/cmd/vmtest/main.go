@@ -138,7 +138,7 @@ func cmdRun(ctx context.Context, args []string) int {
 		seen[name] = true
 		dst := "/vitro/bin/" + name
 		s.Files = append(s.Files, vm.File{Src: bin, Dst: dst, Mode: 0o755})
-		s.Guest.Programs = append(s.Guest.Programs, vm.Program{Name: name, Path: dst, Args: append([]string{"-test.v"}, o.args...)})
+		s.Guest.Programs = append(s.Guest.Programs, vm.Program{Name: name, Path: dst, Args: append([]string{"-test.v", testTimeout(o.timeout)}, o.args...)})
 	}
 	var tally testTally
 	s.Console = &tally
@@ -280,4 +280,15 @@ func (t *testTally) report() {
 		fmt.Printf("vmtest: failed in the guest: %s\n", strings.Join(t.failed, " "))
 	}
 	fmt.Printf("vmtest: %d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip)
+}
+
+// testTimeout gives each test binary go test's own deadline, shorter than
+// the VM's, so a hung test ends with Go's goroutine dump rather than a
+// killed VM. (A test binary run directly has no deadline of its own.)
+func testTimeout(vmTimeout time.Duration) string {
+	t := vmTimeout - 2*time.Minute
+	if t < time.Minute {
+		t = vmTimeout * 3 / 4
+	}
+	return "-test.timeout=" + t.String()
 }
