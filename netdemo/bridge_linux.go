@@ -35,7 +35,7 @@ type Bridge struct {
 func EnsureBridge(name, gatewayCIDR string) (b *Bridge, err error) {
 	s, err := ParseSubnet(gatewayCIDR)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bridge %s: bip %w", name, err)
 	}
 	host := HostLinks()
 	link, err := host.h.LinkByName(name)
@@ -120,5 +120,26 @@ func SetRouteLocalnet(dev string) error {
 	trace.KernelEvent("write", trace.Str("path", path), trace.Str("value", "1"))
 	trace.Action("sysctl", trace.Str("key", "net.ipv4.conf."+dev+".route_localnet"), trace.Str("value", "1"))
 	trace.Shell("sysctl -w net.ipv4.conf." + dev + ".route_localnet=1")
+	return nil
+}
+
+// EnableForwarding turns on IPv4 forwarding for the host, which
+// containers need to reach other networks and other hosts need to reach
+// published ports (the host then routes between the bridge and its other
+// interfaces). It is host-wide, so the demos never call it; the engine
+// does, as dockerd does at start.
+//
+// Equivalent to: sysctl -w net.ipv4.ip_forward=1
+func EnableForwarding() error {
+	const path = "/proc/sys/net/ipv4/ip_forward"
+	if readSysctl(path) == "1" {
+		return nil
+	}
+	if err := os.WriteFile(path, []byte("1\n"), 0o644); err != nil {
+		return fmt.Errorf("enabling IPv4 forwarding: %w", err)
+	}
+	trace.KernelEvent("write", trace.Str("path", path), trace.Str("value", "1"))
+	trace.Action("sysctl", trace.Str("key", "net.ipv4.ip_forward"), trace.Str("value", "1"))
+	trace.Shell("sysctl -w net.ipv4.ip_forward=1")
 	return nil
 }

@@ -50,7 +50,7 @@ type Info struct {
 func NetInfo(bridge, bip, dataRoot string) (*Info, error) {
 	s, err := ParseSubnet(bip)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bip %w", err)
 	}
 	in := &Info{Bridge: bridge, BIP: bip, Subnet: s.Net.String(), Gateway: s.Gateway.String(), Capacity: s.Capacity(), NATTable: EngineTable}
 	if err := CheckSubnetFree(s.Net, bridge); err != nil {

@@ -17,7 +17,7 @@ func NetworkDir(dataRoot string) string { return filepath.Join(dataRoot, "networ
 func EnginePool(dataRoot, bridge, bip string) (*Pool, error) {
 	s, err := ParseSubnet(bip)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("bip %w", err)
 	}
 	if err := CheckSubnetFree(s.Net, bridge); err != nil {
 		return nil, fmt.Errorf("bip %q: %w", bip, err)
@@ -54,7 +54,7 @@ type IPAMResult struct {
 func IPAMDemo(dataRoot, gatewayCIDR string) (res *IPAMResult, err error) {
 	s, err := ParseSubnet(gatewayCIDR)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--subnet %w", err)
 	}
 	if err := CheckSubnetFree(s.Net, ""); err != nil {
 		return nil, fmt.Errorf("--subnet %q: %w", gatewayCIDR, err)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vitro-dev/vitro/internal/trace"
 )
 
 // Request is one request made from the host to a published port.
@@ -91,7 +93,7 @@ func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err er
 	}
 	res.Endpoint = *ep
 
-	stop, err := serveInNS(ns, m)
+	stop, err := serveInNS(ns, m, cip.IP)
 	if err != nil {
 		return res, err
 	}
@@ -140,9 +142,10 @@ func pickDemoSubnet() (Subnet, error) {
 // answers each TCP connection (or UDP datagram) with one line saying
 // where it runs and whom it sees. The listening socket is made inside
 // the namespace; the goroutines serving it run anywhere.
-func serveInNS(ns *NS, m PortMapping) (stop func() error, err error) {
+func serveInNS(ns *NS, m PortMapping, ip net.IP) (stop func() error, err error) {
 	addr := ":" + strconv.Itoa(int(m.ContainerPort))
-	greet := func(local, remote net.Addr) string {
+	local := net.JoinHostPort(ip.String(), strconv.Itoa(int(m.ContainerPort)))
+	greet := func(remote net.Addr) string {
 		return fmt.Sprintf("hello from netns %s (inode %d): I am %s, you are %s\n", ns.Label, ns.Inode, local, remote)
 	}
 	if m.Proto == "udp" {
@@ -150,6 +153,8 @@ func serveInNS(ns *NS, m PortMapping) (stop func() error, err error) {
 		if err := ns.Do(func() (err error) { pc, err = net.ListenPacket("udp4", addr); return }); err != nil {
 			return nil, fmt.Errorf("server in %s on %s/udp: %w", ns.Label, addr, err)
 		}
+		trace.Action("listen", trace.Str("netns", ns.Label), trace.Str("addr", "0.0.0.0"+addr), trace.Str("proto", "udp"))
+		trace.Shell("ip netns exec " + ns.Label + " nc -luk -p " + addr[1:])
 		go func() {
 			buf := make([]byte, 512)
 			for {
@@ -157,7 +162,7 @@ func serveInNS(ns *NS, m PortMapping) (stop func() error, err error) {
 				if err != nil {
 					return
 				}
-				pc.WriteTo([]byte(greet(pc.LocalAddr(), from)), from)
+				pc.WriteTo([]byte(greet(from)), from)
 			}
 		}()
 		return pc.Close, nil
@@ -166,13 +171,15 @@ func serveInNS(ns *NS, m PortMapping) (stop func() error, err error) {
 	if err := ns.Do(func() (err error) { l, err = net.Listen("tcp4", addr); return }); err != nil {
 		return nil, fmt.Errorf("server in %s on %s/tcp: %w", ns.Label, addr, err)
 	}
+	trace.Action("listen", trace.Str("netns", ns.Label), trace.Str("addr", "0.0.0.0"+addr), trace.Str("proto", "tcp"))
+	trace.Shell("ip netns exec " + ns.Label + " nc -lk -p " + addr[1:])
 	go func() {
 		for {
 			c, err := l.Accept()
 			if err != nil {
 				return
 			}
-			c.Write([]byte(greet(c.LocalAddr(), c.RemoteAddr())))
+			c.Write([]byte(greet(c.RemoteAddr())))
 			c.Close()
 		}
 	}()

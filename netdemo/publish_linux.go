@@ -110,7 +110,11 @@ func Unpublish(p *Published) error {
 		return fmt.Errorf("nftables netlink socket: %w", err)
 	}
 	t := &nftables.Table{Name: p.Table, Family: nftables.TableFamilyIPv4}
-	var deleted []uint64
+	type del struct {
+		chain  string
+		handle uint64
+	}
+	var deleted []del
 	for _, ch := range []string{ChainPrerouting, ChainOutput} {
 		chain := &nftables.Chain{Name: ch, Table: t}
 		rs, err := c.GetRules(t, chain)
@@ -122,7 +126,7 @@ func Unpublish(p *Published) error {
 				if err := c.DelRule(&nftables.Rule{Table: t, Chain: chain, Handle: r.Handle}); err != nil {
 					return err
 				}
-				deleted = append(deleted, r.Handle)
+				deleted = append(deleted, del{ch, r.Handle})
 			}
 		}
 	}
@@ -130,9 +134,9 @@ func Unpublish(p *Published) error {
 		return fmt.Errorf("unpublish %s: deleting rules of ip %s: %w", p.Mapping, p.Table, err)
 	}
 	if trace.Enabled(trace.Steps) {
-		for _, h := range deleted {
-			trace.Action("nft delete rule", trace.Str("table", "ip "+p.Table), trace.Int("handle", int64(h)), trace.Str("rule", p.Rule))
-			trace.Shellf("nft delete rule ip %s <chain> handle %d", p.Table, h)
+		for _, d := range deleted {
+			trace.Action("nft delete rule", trace.Str("table", "ip "+p.Table), trace.Str("chain", d.chain), trace.Int("handle", int64(d.handle)), trace.Str("rule", p.Rule))
+			trace.Shellf("nft delete rule ip %s %s handle %d", p.Table, d.chain, d.handle)
 		}
 	}
 	return nil

@@ -17,11 +17,12 @@ type Subnet struct {
 }
 
 // ParseSubnet parses a gateway address in CIDR form ("10.98.0.1/16"), as
-// the config's bip is written. The error names the value.
+// the config's bip is written. The error quotes the value; callers say
+// where it came from (bip, --subnet).
 func ParseSubnet(gatewayCIDR string) (Subnet, error) {
 	gw, n, err := config.ParseBIP(gatewayCIDR)
 	if err != nil {
-		return Subnet{}, fmt.Errorf("bip %q: %w", gatewayCIDR, err)
+		return Subnet{}, fmt.Errorf("%q: %w", gatewayCIDR, err)
 	}
 	return Subnet{Net: n, Gateway: gw}, nil
 }
