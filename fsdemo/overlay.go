@@ -81,18 +81,13 @@ func overlayOptions(data string) (lowers []string, rest [][2]string) {
 	return lowers, rest
 }
 
-// relativeOverlayData rewrites the options with every path relative to
-// dir, the deepest directory that holds them all. It returns dir and the
-// new options, for a mount(2) made from inside dir.
+// relativeOverlayData rewrites the lower layers' paths relative to dir,
+// the deepest directory that holds them all (upper and work stay
+// absolute: there is one of each). It returns dir and the new options,
+// for a mount(2) made from inside dir.
 func relativeOverlayData(data string) (dir, rel string, err error) {
 	lowers, rest := overlayOptions(data)
-	paths := append([]string(nil), lowers...)
-	for _, kv := range rest {
-		if kv[0] == "upperdir" || kv[0] == "workdir" {
-			paths = append(paths, kv[1])
-		}
-	}
-	dir = commonDir(paths)
+	dir = commonDir(lowers)
 	r := func(p string) (string, error) { return filepath.Rel(dir, p) }
 	var b strings.Builder
 	b.WriteString("lowerdir=")
@@ -107,15 +102,9 @@ func relativeOverlayData(data string) (dir, rel string, err error) {
 		b.WriteString(x)
 	}
 	for _, kv := range rest {
-		v := kv[1]
-		if kv[0] == "upperdir" || kv[0] == "workdir" {
-			if v, err = r(v); err != nil {
-				return "", "", err
-			}
-		}
 		b.WriteString("," + kv[0])
-		if v != "" {
-			b.WriteString("=" + v)
+		if kv[1] != "" {
+			b.WriteString("=" + kv[1])
 		}
 	}
 	return dir, b.String(), nil

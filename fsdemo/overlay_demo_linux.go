@@ -241,7 +241,7 @@ func describe(p string, fi fs.FileInfo) string {
 		if err != nil {
 			return "file (" + err.Error() + ")"
 		}
-		return fmt.Sprintf("file %q", shorten(strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", " | "), 40))
+		return fmt.Sprintf("file %q", shorten(strings.ReplaceAll(strings.TrimSpace(string(b)), "\n", " | "), 56))
 	}
 	return fileKind(fi.Mode())
 }

@@ -1,0 +1,322 @@
+package fsdemo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	if reexec.Init() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// privileged skips without root, and points the demos' temp dirs into
+// t.TempDir so that nothing is left behind even if a demo's own cleanup
+// failed. Every mount is made by a child in its own mount namespace.
+func privileged(t *testing.T) context.Context {
+	t.Helper()
+	testenv.RequirePrivileged(t)
+	t.Setenv("TMPDIR", t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func leftovers(t *testing.T) {
+	t.Helper()
+	es, _ := os.ReadDir(os.TempDir())
+	for _, e := range es {
+		t.Errorf("left behind in the temp dir: %s", e.Name())
+	}
+}
+
+func find(es []OverlayEntry, path string) string {
+	for _, e := range es {
+		if e.Path == path {
+			return e.State
+		}
+	}
+	return "-"
+}
+
+func TestOverlaySemantics(t *testing.T) {
+	ctx := privileged(t)
+	res, err := OverlayDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftovers(t)
+	step := map[string]OverlayStep{}
+	for _, s := range res.Steps {
+		step[s.Op] = s
+	}
+	base := len(res.Lowers) - 1 // layer 1, the bottom
+	if s := step["read etc/motd"]; s.Output != "hello from layer 1" || len(s.Upper) != 0 {
+		t.Errorf("read: output %q, upper %v (a read must not copy up)", s.Output, s.Upper)
+	}
+	s := step["modify etc/motd"]
+	if got := find(s.Upper, "etc/motd"); !strings.Contains(got, "changed in the container") {
+		t.Errorf("copy-up: upper etc/motd = %s", got)
+	}
+	if got := find(s.Lowers[base], "etc/motd"); got != `file "hello from layer 1"` {
+		t.Errorf("copy-up changed the lower: %s", got)
+	}
+	s = step["delete etc/issue"]
+	if got := find(s.Upper, "etc/issue"); got != "whiteout (char 0/0)" {
+		t.Errorf("whiteout: upper etc/issue = %s", got)
+	}
+	if find(s.Merged, "etc/issue") != "-" || find(s.Lowers[0], "etc/issue") == "-" {
+		t.Errorf("whiteout: merged %s, lower %s", find(s.Merged, "etc/issue"), find(s.Lowers[0], "etc/issue"))
+	}
+	s = step["replace directory app"]
+	if got := find(s.Upper, "app"); got != "dir, opaque=y" {
+		t.Errorf("opaque: upper app = %s", got)
+	}
+	if find(s.Merged, "app/a.txt") != "-" || find(s.Merged, "app/c.txt") != "-" || find(s.Merged, "app/new.txt") == "-" {
+		t.Errorf("opaque dir: merged app = %v", s.Merged)
+	}
+	s = step["create notes.txt"]
+	if find(s.Upper, "notes.txt") == "-" || find(s.Lowers[0], "notes.txt") != "-" || find(s.Lowers[base], "notes.txt") != "-" {
+		t.Errorf("new file: upper %v", s.Upper)
+	}
+	names := map[string]string{}
+	for _, e := range res.Layer {
+		names[e.Name] = e.Type
+	}
+	for name, typ := range map[string]string{"etc/.wh.issue": "whiteout", "app/.wh..wh..opq": "opaque", "etc/motd": "file", "notes.txt": "file"} {
+		if names[name] != typ {
+			t.Errorf("layer entry %s = %q, want %q (layer: %v)", name, names[name], typ, res.Layer)
+		}
+	}
+	if _, ok := names["app/a.txt"]; ok {
+		t.Error("the layer holds a lower's file")
+	}
+}
+
+func TestChrootEscapeVsPivotRoot(t *testing.T) {
+	ctx := privileged(t)
+	res, err := ChrootEscape(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftovers(t)
+	if len(res.Attempts) != 2 {
+		t.Fatalf("attempts = %+v", res.Attempts)
+	}
+	if a := res.Attempts[0]; a.Method != "chroot" || !a.Escaped || !strings.Contains(a.Read, "host secret") {
+		t.Errorf("chroot: %+v, want an escape that read the secret", a)
+	}
+	if a := res.Attempts[1]; a.Method != "pivot_root" || a.Escaped || strings.Contains(a.Read, "host secret") {
+		t.Errorf("pivot_root: %+v, want no escape", a)
+	}
+}
+
+func TestPivotRootIsolation(t *testing.T) {
+	ctx := privileged(t)
+	res, err := PivotRootDemo(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftovers(t)
+	if len(res.Before) < 2 {
+		t.Errorf("before: %d mounts, want the host's copy", len(res.Before))
+	}
+	if len(res.After) != 1 || res.After[0].Mountpoint != "/" {
+		t.Errorf("after pivot_root and detach, mounts = %+v; want only the new root at /", res.After)
+	}
+	for _, name := range res.Root {
+		if name == "home" || name == "boot" || name == "lib" {
+			t.Errorf("/ after pivot_root holds the host's %s: %v", name, res.Root)
+		}
+	}
+	if len(res.Steps) != len(PivotRootSteps("/x")) {
+		t.Errorf("%d steps recorded", len(res.Steps))
+	}
+}
+
+func TestPivotRootBadRootfs(t *testing.T) {
+	ctx := privileged(t)
+	f := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(f, nil, 0o644)
+	for _, dir := range []string{filepath.Join(t.TempDir(), "missing"), f} {
+		if _, err := PivotRootDemo(ctx, dir); !errors.Is(err, ErrBadRootfs) || !strings.Contains(err.Error(), dir) {
+			t.Errorf("PivotRootDemo(%q) = %v, want ErrBadRootfs naming it", dir, err)
+		}
+	}
+}
+
+func TestMaskedAndReadOnlyPaths(t *testing.T) {
+	ctx := privileged(t)
+	res, err := MountsDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftovers(t)
+	if !res.HostUntouched || res.HostMountsBefore != res.HostMountsAfter {
+		t.Errorf("host mount table changed: %d -> %d", res.HostMountsBefore, res.HostMountsAfter)
+	}
+	present := 0
+	for _, p := range res.Paths {
+		if !p.Protected {
+			t.Errorf("%s (%s) inside: %s", p.Path, p.Rule, p.Inside)
+		}
+		if p.Inside != absent {
+			present++
+			if p.Host == p.Inside && p.Host != "0 entries" && p.Host != "reads 0 bytes" {
+				t.Errorf("%s: the host sees the same as the container (%s): is the host masked?", p.Path, p.Host)
+			}
+		}
+	}
+	if present < 3 {
+		t.Errorf("only %d of the paths exist on this kernel: the test proves too little", present)
+	}
+	if !strings.Contains(res.SysWritableInside, "EROFS") {
+		t.Errorf("/sys inside: %s, want EROFS", res.SysWritableInside)
+	}
+	if res.Processes[0] != 1 {
+		t.Errorf("/proc inside shows %d processes, want 1 (a new PID namespace)", res.Processes[0])
+	}
+	devs := strings.Join(res.Devices, ",")
+	for _, d := range []string{"null c 1:3", "zero c 1:5", "urandom c 1:9", "pts/", "shm/", "mqueue/"} {
+		if !strings.Contains(devs, d) {
+			t.Errorf("/dev inside lacks %s: %s", d, devs)
+		}
+	}
+}
+
+func TestVolumeBindReadOnly(t *testing.T) {
+	ctx := privileged(t)
+	res, err := VolumeDemo(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftovers(t)
+	if len(res.Checks) != 5 {
+		t.Fatalf("checks = %+v", res.Checks)
+	}
+	for _, c := range res.Checks {
+		if !c.Expected {
+			t.Errorf("%s: %s", c.Action, c.Result)
+		}
+	}
+	if !strings.Contains(res.Checks[2].Result, "EROFS") {
+		t.Errorf("write to a read-only volume: %s, want EROFS", res.Checks[2].Result)
+	}
+	if !strings.Contains(res.HostSees, "written in the container") {
+		t.Errorf("host sees %s", res.HostSees)
+	}
+}
+
+func TestStorageOverlaySharesTheImage(t *testing.T) {
+	ctx := privileged(t)
+	res, err := StorageDemo(ctx, 3, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leftovers(t)
+	vfs, ov := res.Rows[0], res.Rows[1]
+	if vfs.DiskBytes < 3*res.ImageBytes/2 {
+		t.Errorf("vfs used %d bytes for 3 copies of a %d-byte image", vfs.DiskBytes, res.ImageBytes)
+	}
+	if ov.DiskBytes >= res.ImageBytes {
+		t.Errorf("overlay used %d bytes, not less than one image (%d)", ov.DiskBytes, res.ImageBytes)
+	}
+}
+
+// The many-layer test mounts in a child of the test binary, in its own
+// mount namespace.
+type layersInput struct {
+	Mount    Mount
+	Relative bool
+	Want     int
+}
+
+const layersEntry = "fsdemo-test-layers"
+
+func init() {
+	registerChild(layersEntry, func(_ *reexec.Pipe, in json.RawMessage) (any, error) {
+		var x layersInput
+		if err := decode(in, &x); err != nil {
+			return nil, err
+		}
+		forceRelativeOverlay = x.Relative
+		if err := Apply([]Mount{x.Mount}); err != nil {
+			return nil, err
+		}
+		top, err := os.ReadFile(filepath.Join(x.Mount.Target, "top"))
+		if err != nil {
+			return nil, err
+		}
+		seen := 0
+		for i := range x.Want {
+			if _, err := os.Stat(filepath.Join(x.Mount.Target, fmt.Sprintf("only-in-%d", i))); err == nil {
+				seen++
+			}
+		}
+		return []string{string(top), fmt.Sprint(seen)}, nil
+	})
+}
+
+func TestManyLayerOverlay(t *testing.T) {
+	ctx := privileged(t)
+	const n = 100
+	layers := func(name string) []string {
+		dir := t.TempDir()
+		var lowers []string
+		for i := range n {
+			l := filepath.Join(dir, fmt.Sprintf(name, i), "fs")
+			if err := os.MkdirAll(l, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(l, "top"), []byte(fmt.Sprint(i)), 0o644)
+			os.WriteFile(filepath.Join(l, fmt.Sprintf("only-in-%d", i)), nil, 0o644)
+			lowers = append(lowers, l)
+		}
+		return lowers
+	}
+	for _, relative := range []bool{false, true} {
+		t.Run(fmt.Sprintf("relative=%v", relative), func(t *testing.T) {
+			// fsconfig: long names, as real layer directories have (100
+			// make about 10 KB of options). The relative fallback needs
+			// short ones, as containerd's numbered snapshots are.
+			lowers := layers("sha256-%064d")
+			if relative {
+				lowers = layers("%03d")
+			}
+			c := t.TempDir()
+			upper, work, merged := filepath.Join(c, "u"), filepath.Join(c, "w"), filepath.Join(c, "m")
+			for _, d := range []string{upper, work, merged} {
+				os.Mkdir(d, 0o755)
+			}
+			m, err := Overlay(lowers, upper, work, merged)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Data) < pageSize() {
+				t.Fatalf("options are %d bytes: the test does not exceed a page", len(m.Data))
+			}
+			var out []string
+			if err := runChild(ctx, layersEntry, 0, layersInput{Mount: m, Relative: relative, Want: n}, &out, nil); err != nil {
+				t.Fatal(err)
+			}
+			if out[0] != "0" {
+				t.Errorf("merged/top = %q, want the top layer's (lowers[0]) \"0\"", out[0])
+			}
+			if out[1] != fmt.Sprint(n) {
+				t.Errorf("%s of %d layers visible in the merged view", out[1], n)
+			}
+		})
+	}
+}
