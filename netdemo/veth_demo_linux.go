@@ -75,7 +75,8 @@ func VethDemo(ctx context.Context) (res *VethResult, err error) {
 	if err != nil {
 		return res, err
 	}
-	defer a.Close()
+	// Closed by the undo stack, after the veth is deleted through it.
+	u.fns = append(u.fns, func() error { a.Close(); return nil })
 	if _, err := a.AddVeth("veth-a", "veth-b"); err != nil {
 		return res, err
 	}
