@@ -49,7 +49,7 @@ type forkReport struct {
 // to fork cfg.Forks processes, and counts how many the kernel refused.
 func PidsDemo(ctx context.Context, o Options, cfg PidsConfig) (res *PidsResult, err error) {
 	if cfg.Max <= 0 || cfg.Max > 4096 {
-		return nil, fmt.Errorf("%w: pids max %d: want 1 to 4096 tasks", ErrInvalidResources, cfg.Max)
+		return nil, fmt.Errorf("%w: pids.max %d: want 1 to 4096 tasks", ErrInvalidResources, cfg.Max)
 	}
 	if cfg.Forks == 0 {
 		cfg.Forks = int(2*cfg.Max) + 8

@@ -54,7 +54,7 @@ const (
 
 // ErrInvalidResources wraps every error of Validate, for callers that
 // tell bad input from a failing kernel.
-var ErrInvalidResources = errors.New("invalid resources")
+var ErrInvalidResources = errors.New("invalid value")
 
 // Validate checks r against docker's rules and this host: numCPU CPUs,
 // and availableCPUs (the parent cgroup's effective cpuset) for

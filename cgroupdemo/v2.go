@@ -171,7 +171,7 @@ func (d *V2) Stats(name string) (*Stats, error) {
 		Cpus: r.str("cpuset.cpus"), Mems: r.str("cpuset.mems"),
 		EffectiveCpus: r.str("cpuset.cpus.effective"), EffectiveMems: r.str("cpuset.mems.effective"),
 	}
-	if name != "" {
+	if name != "." { // the root cannot be frozen
 		st.Freeze, _ = d.FreezeState(name)
 	}
 	procs, err := readProcs(dir)

@@ -1,0 +1,401 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vitro-dev/vitro/cgroupdemo"
+)
+
+func init() {
+	register(func(root *cobra.Command, g *Globals) {
+		cg := &cobra.Command{
+			Use:   "cgroup",
+			Short: "Control groups: watch a memory, CPU, pids or cpuset limit bite, freeze, inspect",
+			Long: `Demonstrations of resource control with cgroups, on whichever layout this host
+has: v1 (a hierarchy per controller), hybrid (v1 controllers plus an empty
+cgroup2 tree) or v2 (one unified hierarchy). Each demo makes a throwaway cgroup
+under vitro/, puts a child process in it, reports what the kernel's own files
+say, prints the shell equivalent of every write, and removes the cgroup when it
+ends (also on Ctrl-C).
+
+Values take docker's syntax: sizes as 64m or 1g, CPUs as 0.5, CPU lists as 0-1.`,
+		}
+		cg.AddCommand(cgroupMemoryCmd(), cgroupCPUCmd(), cgroupPidsCmd(), cgroupCpusetCmd(),
+			cgroupFreezeCmd(), cgroupInfoCmd(), cgroupLsCmd())
+		root.AddCommand(cg)
+	})
+}
+
+// demoOptions sends the demos' progress lines to standard error.
+func demoOptions(c *cobra.Command) cgroupdemo.Options {
+	w := c.ErrOrStderr()
+	return cgroupdemo.Options{Progress: func(s string) { fmt.Fprintln(w, s) }}
+}
+
+// demoError says that an interrupted demo cleaned up after itself.
+func demoError(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: the demo's child was killed and its cgroup removed: %w", err)
+	}
+	return err
+}
+
+// printWrites lists the shell equivalents of a demo's cgroup writes.
+func printWrites(w io.Writer, writes []string) {
+	fmt.Fprintln(w, "\nWhat vitro wrote, as shell commands:")
+	for _, s := range writes {
+		fmt.Fprintln(w, "  $ "+s)
+	}
+}
+
+// itemTable renders a demo result as two columns, then its writes.
+func itemTable(w io.Writer, format string, res any, writes []string, rows [][2]string) error {
+	if !isTable(format) {
+		return render(w, format, res, nil)
+	}
+	t := &Table{Header: []string{"measured", "value"}}
+	for _, r := range rows {
+		t.Append(r[0], r[1])
+	}
+	if err := writeTable(w, t); err != nil {
+		return err
+	}
+	printWrites(w, writes)
+	return nil
+}
+
+func flagError(flag string, err error) error { return fmt.Errorf("--%s: %w", flag, err) }
+
+func cgroupMemoryCmd() *cobra.Command {
+	var format, limit, alloc, step string
+	c := &cobra.Command{
+		Use:   "memory",
+		Short: "Limit memory and watch the kernel OOM-kill a child that keeps touching more",
+		Long: `Make a cgroup with a memory limit (memory.max on v2, memory.limit_in_bytes on
+v1) and swap turned off, then start a child that touches memory a step at a time
+until the kernel's OOM killer ends it with SIGKILL. Shows the limit as written,
+the peak usage, and the OOM kill counted in memory.events (v2) or
+memory.oom_control (v1). This is what docker run -m does.`,
+		Example: "  vitro cgroup memory --limit 64m\n  vitro cgroup memory --limit 64m --alloc 32m   # stays under: no OOM",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			var cfg cgroupdemo.MemoryConfig
+			var err error
+			if cfg.Limit, err = cgroupdemo.ParseBytes(limit); err != nil {
+				return flagError("limit", err)
+			}
+			if alloc != "" {
+				if cfg.Alloc, err = cgroupdemo.ParseBytes(alloc); err != nil {
+					return flagError("alloc", err)
+				}
+			}
+			if cfg.Step, err = cgroupdemo.ParseBytes(step); err != nil {
+				return flagError("step", err)
+			}
+			res, err := cgroupdemo.MemoryDemo(c.Context(), demoOptions(c), cfg)
+			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
+				return flagError("limit", err)
+			}
+			if err != nil {
+				return demoError(err)
+			}
+			ended := "exited with status " + fmt.Sprint(res.ExitCode) + " (never reached the limit)"
+			if res.Killed {
+				ended = "killed by " + res.Signal
+			}
+			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
+				{"cgroup mode", res.Mode},
+				{"cgroup", res.Cgroup},
+				{"limit written", res.LimitFile + " = " + res.LimitWritten},
+				{"limit read back", fmt.Sprintf("%d (%s)", res.Limit, cgroupdemo.FormatBytes(res.Limit))},
+				{"child touched", fmt.Sprintf("%s of %s, %s at a time", cgroupdemo.FormatBytes(res.Touched), cgroupdemo.FormatBytes(res.Alloc), cgroupdemo.FormatBytes(res.Step))},
+				{"peak usage", fmt.Sprintf("%d (%s) from %s", res.Peak, cgroupdemo.FormatBytes(int64(res.Peak)), res.PeakFile)},
+				{"times the limit was hit", fmt.Sprint(res.MaxEvents)},
+				{"OOM kills", fmt.Sprintf("%d (oom_kill in %s)", res.OOMKills, res.EventsFile)},
+				{"child", ended},
+			})
+		},
+	}
+	c.Flags().StringVar(&limit, "limit", "64m", "memory limit (docker -m syntax: 64m, 512M, 1g)")
+	c.Flags().StringVar(&alloc, "alloc", "", "how much the child tries to touch in all (default 4 × --limit)")
+	c.Flags().StringVar(&step, "step", "4m", "how much the child touches at a time")
+	addFormatFlag(c, &format)
+	return c
+}
+
+func cgroupCPUCmd() *cobra.Command {
+	var format, cpus string
+	var seconds float64
+	var shares uint64
+	c := &cobra.Command{
+		Use:   "cpu",
+		Short: "Cap a busy child at a fraction of a CPU (quota), or weigh two against each other (shares)",
+		Long: `With --cpus, make a cgroup with a CFS quota (cpu.max on v2, cpu.cfs_quota_us and
+cpu.cfs_period_us on v1), run a child that spins, and measure from the cgroup's
+counters the CPU it got over the wall time and how often the kernel throttled
+it (nr_throttled, throttled time). This is docker run --cpus.
+
+With --shares, run two spinning children in sibling cgroups pinned to the same
+CPU, one with 1024 shares (docker's default) and one with the given shares
+(converted to cpu.weight on v2), and compare the CPU time each got. This is
+docker run --cpu-shares: a weight that matters only under contention.`,
+		Example: "  vitro cgroup cpu --cpus 0.5\n  vitro cgroup cpu --shares 256 --seconds 5",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			w := c.OutOrStdout()
+			if c.Flags().Changed("shares") {
+				if c.Flags().Changed("cpus") {
+					return errors.New("--cpus and --shares are two demos: give one of them")
+				}
+				res, err := cgroupdemo.SharesDemo(c.Context(), demoOptions(c), cgroupdemo.SharesConfig{Shares: shares, Seconds: seconds})
+				if errors.Is(err, cgroupdemo.ErrInvalidResources) {
+					return flagError("shares", err)
+				}
+				if err != nil {
+					return demoError(err)
+				}
+				if !isTable(format) {
+					return render(w, format, res, nil)
+				}
+				fmt.Fprintf(w, "Both children pinned to CPU %d for %.2fs (mode %s):\n", res.CPU, time.Duration(res.WallNS).Seconds(), res.Mode)
+				t := &Table{Header: []string{"cgroup", "cpu.shares", "cpu.weight", "cpu time", "share of the CPU"}}
+				for _, ch := range res.Children {
+					weight := "-"
+					if ch.Weight > 0 {
+						weight = fmt.Sprint(ch.Weight)
+					}
+					t.Append(ch.Cgroup, fmt.Sprint(ch.Shares), weight, fmt.Sprintf("%.2fs", float64(ch.UsageNS)/1e9), fmt.Sprintf("%.0f%%", 100*ch.Share))
+				}
+				if err := writeTable(w, t); err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "\nMeasured ratio %.2f : 1; the weights say %.2f : 1.\n", res.Measured, res.Expected)
+				printWrites(w, res.Writes)
+				return nil
+			}
+			nano, err := cgroupdemo.ParseCPUs(cpus)
+			if err != nil {
+				return flagError("cpus", err)
+			}
+			res, err := cgroupdemo.CPUDemo(c.Context(), demoOptions(c), cgroupdemo.CPUConfig{NanoCPUs: nano, Seconds: seconds})
+			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
+				return flagError("cpus", err)
+			}
+			if err != nil {
+				return demoError(err)
+			}
+			return itemTable(w, format, res, res.Writes, [][2]string{
+				{"cgroup mode", res.Mode},
+				{"cgroup", res.Cgroup},
+				{"--cpus", res.CPUs},
+				{"quota / period read back", fmt.Sprintf("%dµs every %dµs", res.QuotaUS, res.PeriodUS)},
+				{"wall time", fmt.Sprintf("%.2fs", time.Duration(res.WallNS).Seconds())},
+				{"CPU time used", fmt.Sprintf("%.2fs", float64(res.UsageNS)/1e9)},
+				{"measured share", fmt.Sprintf("%.1f%% of one CPU (limit %s CPUs)", 100*res.Share, res.CPUs)},
+				{"periods", fmt.Sprint(res.Periods)},
+				{"throttled periods", fmt.Sprintf("%d (nr_throttled)", res.Throttled)},
+				{"throttled time", fmt.Sprintf("%.2fs", float64(res.ThrottledNS)/1e9)},
+			})
+		},
+	}
+	c.Flags().StringVar(&cpus, "cpus", "0.5", "CPU quota in CPUs (docker --cpus syntax: 0.5, 1.5)")
+	c.Flags().Uint64Var(&shares, "shares", 0, "run the weight demo instead: the second child's cpu.shares (2–262144) against 1024")
+	c.Flags().Float64Var(&seconds, "seconds", 3, "how long to measure")
+	addFormatFlag(c, &format)
+	return c
+}
+
+func cgroupPidsCmd() *cobra.Command {
+	var format string
+	var max int64
+	var forks int
+	c := &cobra.Command{
+		Use:   "pids",
+		Short: "Cap the number of tasks and watch forks fail with EAGAIN",
+		Long: `Make a cgroup with pids.max, then start a child that tries to fork a bounded
+number of processes (never an unbounded fork bomb). Each fork past the limit
+fails with EAGAIN; the kernel counts them in pids.events. The child's own
+threads count against the limit too. This is docker run --pids-limit.`,
+		Example: "  vitro cgroup pids --max 16",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			res, err := cgroupdemo.PidsDemo(c.Context(), demoOptions(c), cgroupdemo.PidsConfig{Max: max, Forks: forks})
+			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
+				return flagError("max", err)
+			}
+			if err != nil {
+				return demoError(err)
+			}
+			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
+				{"cgroup mode", res.Mode},
+				{"cgroup", res.Cgroup},
+				{"pids.max read back", fmt.Sprint(res.Max)},
+				{"forks attempted", fmt.Sprint(res.Forks)},
+				{"forks that succeeded", fmt.Sprint(res.Forked)},
+				{"forks failed with EAGAIN", fmt.Sprint(res.EAGAIN)},
+				{"other fork errors", fmt.Sprint(res.OtherErrors)},
+				{"pids.current", fmt.Sprintf("%d (the child's %d threads + %d processes)", res.Current, res.ChildThreads, res.Forked)},
+				{"pids.events max", fmt.Sprint(res.MaxEvents)},
+			})
+		},
+	}
+	c.Flags().Int64Var(&max, "max", 16, "pids.max: the most tasks the cgroup may hold")
+	c.Flags().IntVar(&forks, "forks", 0, "how many forks the child attempts (default 2 × --max + 8)")
+	addFormatFlag(c, &format)
+	return c
+}
+
+func cgroupCpusetCmd() *cobra.Command {
+	var format, cpus string
+	c := &cobra.Command{
+		Use:   "cpuset",
+		Short: "Pin a child to a set of CPUs and show what the kernel then allows it",
+		Long: `Make a cgroup with cpuset.cpus, start a child in it, and show the CPUs the child
+may run on as the kernel reports them to it: Cpus_allowed_list in its
+/proc/self/status and sched_getaffinity(2). This is docker run --cpuset-cpus.`,
+		Example: "  vitro cgroup cpuset --cpus 0\n  vitro cgroup cpuset --cpus 0-1",
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			res, err := cgroupdemo.CpusetDemo(c.Context(), demoOptions(c), cpus)
+			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
+				return flagError("cpus", err)
+			}
+			if err != nil {
+				return demoError(err)
+			}
+			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
+				{"cgroup mode", res.Mode},
+				{"cgroup", res.Cgroup},
+				{"CPUs available", res.Available},
+				{"cpuset.cpus read back", res.Cpus},
+				{"effective CPUs", res.EffectiveCpus},
+				{"child's Cpus_allowed_list", res.ChildAllowed},
+				{"child's sched_getaffinity", res.ChildAffinity},
+			})
+		},
+	}
+	c.Flags().StringVar(&cpus, "cpus", "0", "CPUs the child may use (docker --cpuset-cpus syntax: 0, 0-1, 0,2)")
+	addFormatFlag(c, &format)
+	return c
+}
+
+func cgroupFreezeCmd() *cobra.Command {
+	var format string
+	var seconds float64
+	c := &cobra.Command{
+		Use:   "freeze",
+		Short: "Freeze and thaw a counting child: what docker pause does",
+		Long: `Start a child that counts, in memory vitro can read, then freeze its cgroup
+(freezer.state = FROZEN on v1, cgroup.freeze = 1 on v2), wait, and thaw it.
+The counter stops while frozen and resumes after: the processes still exist,
+but the kernel does not schedule them. This is docker pause and unpause.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			res, err := cgroupdemo.FreezeDemo(c.Context(), demoOptions(c), cgroupdemo.FreezeConfig{Seconds: seconds})
+			if err != nil {
+				return demoError(err)
+			}
+			w := c.OutOrStdout()
+			if !isTable(format) {
+				return render(w, format, res, nil)
+			}
+			fmt.Fprintf(w, "cgroup %s (mode %s), frozen through %s:\n", res.Cgroup, res.Mode, res.File)
+			t := &Table{Header: []string{"phase", "state read back", "child counted", "during", "counter"}}
+			for _, p := range res.Phases {
+				t.Append(p.Phase, string(p.State), fmt.Sprint(p.Counted), fmt.Sprintf("%.2fs", time.Duration(p.WallNS).Seconds()), fmt.Sprint(p.Counter))
+			}
+			if err := writeTable(w, t); err != nil {
+				return err
+			}
+			printWrites(w, res.Writes)
+			return nil
+		},
+	}
+	c.Flags().Float64Var(&seconds, "seconds", 1, "how long to watch each phase")
+	addFormatFlag(c, &format)
+	return c
+}
+
+func cgroupInfoCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "info",
+		Short: "Show the cgroup layout: mode, how it was detected, hierarchies, controllers",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			in, err := cgroupdemo.HostInfo(cgroupdemo.DefaultRoot)
+			if err != nil {
+				return err
+			}
+			w := c.OutOrStdout()
+			if !isTable(format) {
+				return render(w, format, in, nil)
+			}
+			fmt.Fprintf(w, "Mode:         %s\nDetected:     %s\nControllers:  %s\nvitro parent: %s\n\n",
+				in.Mode, in.Detected, strings.Join(in.Controllers, " "), strings.Join(in.ParentDirs, " "))
+			used := map[string]bool{}
+			for _, u := range in.Used {
+				used[u] = true
+			}
+			t := &Table{Header: []string{"mount point", "version", "controllers", "used for limits"}}
+			for _, h := range in.Hierarchies {
+				ctrls := strings.Join(h.Controllers, ",")
+				if h.Name != "" {
+					ctrls = "name=" + h.Name
+				}
+				if ctrls == "" {
+					ctrls = "(none)"
+				}
+				t.Append(h.Mountpoint, fmt.Sprint(h.Version), ctrls, yesNo(used[h.Mountpoint]))
+			}
+			if err := writeTable(w, t); err != nil {
+				return err
+			}
+			fmt.Fprintln(w, "\nThis process (/proc/self/cgroup):")
+			for _, s := range in.Self {
+				fmt.Fprintln(w, "  "+s)
+			}
+			return nil
+		},
+	}
+	addFormatFlag(c, &format)
+	return c
+}
+
+func cgroupLsCmd() *cobra.Command {
+	var format string
+	c := &cobra.Command{
+		Use:   "ls",
+		Short: "List vitro's cgroups as a tree, with their limits read back",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
+			if err != nil {
+				return err
+			}
+			es, err := cgroupdemo.List(d)
+			if err != nil {
+				return err
+			}
+			return render(c.OutOrStdout(), format, es, func() *Table {
+				t := &Table{Header: []string{"cgroup", "procs", "memory", "cpus", "pids", "cpuset", "state"}}
+				for _, e := range es {
+					name := e.Name
+					if e.Depth > 0 {
+						name = strings.Repeat("  ", e.Depth-1) + "└ " + name[strings.LastIndex(name, "/")+1:]
+					}
+					t.Append(name, fmt.Sprint(e.Procs), e.Memory, e.CPUs, e.Pids, e.Cpuset, e.State)
+				}
+				return t
+			})
+		},
+	}
+	addFormatFlag(c, &format)
+	return c
+}
