@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/vitro-dev/vitro/internal/trace"
 )
 
 // Accel is how qemu runs the guest's instructions.
@@ -153,6 +155,10 @@ func (m Machine) Run(ctx context.Context) (*Boot, error) {
 	if err != nil {
 		return nil, err
 	}
+	trace.Action("vm boot", trace.Str("accel", string(m.Accel)), trace.Str("kernel", m.Kernel), trace.Str("initrd", m.Initrd), trace.Dur("timeout", timeout))
+	if trace.Enabled(trace.Steps) {
+		trace.Shell(shellLine(b.Args))
+	}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("vm: starting %s: %w", qemu, err)
@@ -172,6 +178,8 @@ func (m Machine) Run(ctx context.Context) (*Boot, error) {
 			b.PeakRSS = ru.Maxrss * 1024 // Linux reports kilobytes
 		}
 	}
+	trace.KernelEvent("qemu exited", trace.Int("pid", int64(b.PID)), trace.Int("guest_status", int64(b.ExitCode)),
+		trace.Dur("userspace", b.Userspace), trace.Dur("poweroff", b.PowerOff), trace.Int("peak_rss_kib", b.PeakRSS>>10))
 	switch {
 	case ctx.Err() == context.DeadlineExceeded:
 		return b, fmt.Errorf("%w after %s (%s): qemu killed; the guest's console is above", ErrTimeout, timeout, m.Accel)
@@ -278,4 +286,13 @@ func stripEscapes(s string) string {
 		i++ // two-byte sequence such as ESC c
 	}
 	return b.String()
+}
+
+// shellLine quotes argv for a shell, for the trace.
+func shellLine(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
 }

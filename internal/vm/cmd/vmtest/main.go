@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/internal/vm"
 )
 
@@ -87,6 +88,18 @@ func (o *opts) spec() (vm.Spec, error) {
 }
 
 func run(ctx context.Context, args []string) int {
+	// VITRO_TRACE=steps|kernel shows qemu's command line and exit, as
+	// vitro --trace does.
+	if lv := os.Getenv("VITRO_TRACE"); lv != "" {
+		level, err := trace.ParseLevel(lv)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "vmtest: VITRO_TRACE:", err)
+			return 2
+		}
+		t, _ := trace.Open(level, trace.FormatText, "")
+		trace.SetDefault(t)
+		defer t.Close()
+	}
 	if len(args) == 0 {
 		usage()
 		return 2
@@ -239,7 +252,10 @@ func cmdMeasure(ctx context.Context, args []string) int {
 func checkStatic(path string) error {
 	f, err := elf.Open(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w (give a Linux executable, e.g. from go test -c)", path, err)
+		if os.IsNotExist(err) || os.IsPermission(err) {
+			return err
+		}
+		return fmt.Errorf("%s is not an ELF executable (%v): give a Linux binary, e.g. from go test -c", path, err)
 	}
 	defer f.Close()
 	for _, p := range f.Progs {
