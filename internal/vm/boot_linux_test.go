@@ -72,8 +72,12 @@ func TestBootReportsEachProgram(t *testing.T) {
 				{Name: "seven", Path: "/bin/sh", Args: []string{"-c", "exit 7"}},
 			},
 		},
-		Timeout: 5 * time.Minute,
-		Console: &console,
+		// Small, to weigh little on the other packages' tests that
+		// `go test ./...` runs beside this one.
+		MemoryMB: 256,
+		CPUs:     1,
+		Timeout:  5 * time.Minute,
+		Console:  &console,
 	}
 	b, err := s.Run(context.Background())
 	if err != nil {
@@ -105,10 +109,12 @@ func TestBootReportsEachProgram(t *testing.T) {
 func TestBootTimeoutKillsQemu(t *testing.T) {
 	k := requireVM(t)
 	s := Spec{
-		Kernel:  &k,
-		Accel:   TCG,
-		Guest:   Guest{Programs: []Program{{Name: "forever", Path: "/bin/sleep", Args: []string{"3600"}}}},
-		Timeout: 3 * time.Second,
+		Kernel:   &k,
+		Accel:    TCG,
+		Guest:    Guest{Programs: []Program{{Name: "forever", Path: "/bin/sleep", Args: []string{"3600"}}}},
+		MemoryMB: 256,
+		CPUs:     1,
+		Timeout:  3 * time.Second,
 	}
 	b, err := s.Run(context.Background())
 	if !errors.Is(err, ErrTimeout) {
