@@ -32,8 +32,51 @@ import (
 // On Ctrl-C the context is cancelled: the parent kills the child (whose
 // mounts die with its namespace) and still removes the temp dir.
 
-// traceEnv passes the tracer's level to the child, which traces to stderr.
+// traceEnv passes the tracer's level to the child. The child sends its
+// events to the parent over the sync socket ("trace" messages), and the
+// parent records them with its own tracer: one stream, in the format and
+// to the file the user chose.
 const traceEnv = "VITRO_FS_TRACE"
+
+// traceMsg is one trace event crossing from child to parent.
+type traceMsg struct {
+	Kind   string      `json:"kind"`
+	Name   string      `json:"name"`
+	Fields [][2]string `json:"fields,omitempty"`
+}
+
+// pipeSink is the child's trace sink: it forwards every event.
+type pipeSink struct{ p *reexec.Pipe }
+
+func (s pipeSink) Emit(e *trace.Event) {
+	m := traceMsg{Kind: e.Kind.String(), Name: e.Name}
+	for _, f := range e.Fields {
+		m.Fields = append(m.Fields, [2]string{f.Key, f.Value()})
+	}
+	s.p.Send("trace", m)
+}
+
+func (pipeSink) Close() error { return nil }
+
+// replay records a child's event on the parent's tracer.
+func replay(data json.RawMessage) {
+	var m traceMsg
+	if json.Unmarshal(data, &m) != nil {
+		return
+	}
+	fs := make([]trace.Field, 0, len(m.Fields))
+	for _, f := range m.Fields {
+		fs = append(fs, trace.Str(f[0], f[1]))
+	}
+	switch m.Kind {
+	case "action":
+		trace.Action(m.Name, fs...)
+	case "kernel":
+		trace.KernelEvent(m.Name, fs...)
+	case "shell":
+		trace.Shell(m.Name)
+	}
+}
 
 // childFunc does a demo's work inside the child and returns its result.
 type childFunc func(p *reexec.Pipe, input json.RawMessage) (any, error)
@@ -43,16 +86,13 @@ func registerChild(name string, fn childFunc) {
 }
 
 func serveChild(fn childFunc) {
-	if l, err := strconv.Atoi(os.Getenv(traceEnv)); err == nil && l > 0 {
-		if t, err := trace.Open(trace.Level(l), trace.FormatText, ""); err == nil {
-			trace.SetDefault(t)
-			defer t.Close()
-		}
-	}
 	p, err := reexec.Child()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vitro:", err)
 		os.Exit(125)
+	}
+	if l, err := strconv.Atoi(os.Getenv(traceEnv)); err == nil && l > 0 {
+		trace.SetDefault(trace.New(trace.Level(l), pipeSink{p}))
 	}
 	m, err := p.Receive()
 	if err != nil || m.Type != reexec.MsgGo {
@@ -127,6 +167,8 @@ func talk(p *reexec.Pipe, pid int, input, out any, onStep func(pid, step int) er
 			return err
 		}
 		switch m.Type {
+		case "trace":
+			replay(m.Data)
 		case reexec.MsgReady:
 			if out == nil || len(m.Data) == 0 {
 				return nil
