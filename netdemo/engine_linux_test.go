@@ -60,13 +60,9 @@ func init() {
 // default route.
 func TestConnectProcessByPID(t *testing.T) {
 	testenv.RequirePrivileged(t)
-	s, err := pickDemoSubnet()
-	if err != nil {
-		t.Fatal(err)
-	}
 	br, hostIf := testenv.Name("vdtb"), testenv.Name("vdth")
 	t.Cleanup(func() { assertClean(t, []string{br, hostIf}) })
-	b, err := EnsureBridge(br, s.GatewayCIDR().String())
+	s, b, err := demoBridge(br)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,22 +148,13 @@ func TestConnectProcessByPID(t *testing.T) {
 // anything is made.
 func TestBridgeRefusesOverlappingSubnet(t *testing.T) {
 	testenv.RequirePrivileged(t)
-	s, err := pickDemoSubnet()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Another link (a bridge: the dummy driver may be a missing module)
+	// holds a /24 and so a host route.
 	dummy, br := testenv.Name("vdto"), testenv.Name("vdtb")
 	t.Cleanup(func() { assertClean(t, []string{dummy, br}) })
-	d := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: dummy}} // any link will do; dummy may be a missing module
-	if err := netlink.LinkAdd(d); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { netlink.LinkDel(d) })
-	host := HostLinks()
-	if err := host.AddAddr(dummy, s.GatewayCIDR()); err != nil {
-		t.Fatal(err)
-	}
-	if err := host.Up(dummy); err != nil {
+	s, _, err := demoBridge(dummy)
+	t.Cleanup(func() { RemoveBridge(dummy) })
+	if err != nil {
 		t.Fatal(err)
 	}
 	// A /25 inside the dummy's /24.

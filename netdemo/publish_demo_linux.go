@@ -8,10 +8,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vitro-dev/vitro/internal/fsutil"
 	"github.com/vitro-dev/vitro/internal/trace"
 )
 
@@ -53,12 +55,8 @@ func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err er
 		}
 	}()
 	res = &PublishResult{}
-	subnet, err := pickDemoSubnet()
-	if err != nil {
-		return res, err
-	}
 	name := Prefix + sfx + "-br"
-	br, err := EnsureBridge(name, subnet.GatewayCIDR().String())
+	subnet, br, err := demoBridge(name)
 	if err != nil {
 		return res, err
 	}
@@ -118,6 +116,26 @@ func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err er
 	res.Requests = append(res.Requests, req)
 	res.Rules, err = nat.Rules()
 	return res, err
+}
+
+// demoBridge creates bridge name with the gateway address of a free /24
+// of 10.99.0.0/16. Choosing a subnet no route overlaps and then taking it
+// (adding the address adds the route) must not interleave with another
+// process doing the same, or both would take the same subnet: a lock
+// file in the temporary directory makes the pair atomic for every vitro
+// demo and test on the host.
+func demoBridge(name string) (Subnet, *Bridge, error) {
+	lock, err := fsutil.LockFile(filepath.Join(os.TempDir(), "vitro-netdemo-subnets.lock"))
+	if err != nil {
+		return Subnet{}, nil, fmt.Errorf("locking the demo subnets: %w", err)
+	}
+	defer lock.Unlock()
+	s, err := pickDemoSubnet()
+	if err != nil {
+		return s, nil, err
+	}
+	br, err := EnsureBridge(name, s.GatewayCIDR().String())
+	return s, br, err
 }
 
 // pickDemoSubnet chooses a /24 of 10.99.0.0/16 that no host route
