@@ -15,6 +15,7 @@ import (
 type MntResult struct {
 	Result
 	Target              string      `json:"target"`              // where the tmpfs is mounted (an empty directory on the host)
+	HostRootPropagation string      `json:"hostRootPropagation"` // "/" on the host
 	RootPropagationCopy string      `json:"rootPropagationCopy"` // "/" as the child found it: the host's propagation, copied
 	RootPropagation     string      `json:"rootPropagation"`     // after mount --make-rprivate /
 	InsideMount         *MountEntry `json:"insideMount"`         // the tmpfs in the child's /proc/self/mountinfo
@@ -34,7 +35,7 @@ func (r *MntResult) Compare() []Row {
 		return fmt.Sprintf("%s on %s (id %s, %s)", m.FSType, m.Mountpoint, m.ID, m.Propagation)
 	}
 	return []Row{
-		{"propagation of /", r.RootPropagationCopy, r.RootPropagationCopy + " → " + r.RootPropagation},
+		{"propagation of /", r.HostRootPropagation, r.RootPropagationCopy + " (copied) → " + r.RootPropagation},
 		{"mountinfo entry for " + r.Target, show(r.HostMount), show(r.InsideMount)},
 		{"files in " + r.Target, fmt.Sprint(r.HostFiles), fmt.Sprint(r.InsideFiles)},
 		{"mounts in the table", fmt.Sprint(r.HostMountCount), fmt.Sprint(r.InsideMountCount)},
@@ -86,6 +87,9 @@ func Mnt(ctx context.Context, opts Options) (*MntResult, error) {
 		return nil, err
 	}
 	r.HostMountCount = len(host)
+	if m, ok := FindMount(host, "/"); ok {
+		r.HostRootPropagation = m.Propagation
+	}
 	if m, ok := FindMount(host, dir); ok {
 		r.HostMount = &m
 	}

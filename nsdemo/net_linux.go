@@ -46,9 +46,15 @@ func first(ls []Link) Link {
 	return ls[0]
 }
 
+// linkNames shows up to six links, then how many more: a busy host has
+// dozens, and the point is that the child has one.
 func linkNames(ls []Link) string {
 	var n []string
-	for _, l := range ls {
+	for i, l := range ls {
+		if i == 6 {
+			n = append(n, fmt.Sprintf("… (%d in all)", len(ls)))
+			break
+		}
 		n = append(n, fmt.Sprintf("%d:%s", l.Index, l.Name))
 	}
 	return strings.Join(n, " ")

@@ -42,7 +42,7 @@ func (r *UserResult) Compare() []Row {
 		{"uid / gid of the demo process", fmt.Sprintf("%d / %d", r.HostUID, r.HostGID), fmt.Sprintf("%d / %d", r.InsideUID, r.InsideGID)},
 		{"CapEff", r.HostCapEffChild + " (counts in the child's namespaces only)", r.InsideCapEff},
 		{"owner of " + r.File, strconv.Itoa(r.FileUIDHost), strconv.Itoa(r.FileUIDInside)},
-		{"sethostname on the host's UTS namespace", "allowed for root (" + r.HostCapEff + ")", r.SethostnameError},
+		{"sethostname on the host's UTS namespace", "vitro's CapEff " + r.HostCapEff + ": CAP_SYS_ADMIN " + yesNo(hasCap(r.HostCapEff, unix.CAP_SYS_ADMIN)), r.SethostnameError},
 	}
 }
 
@@ -202,4 +202,17 @@ func firstField(s string) string {
 		return f[0]
 	}
 	return ""
+}
+
+// hasCap reports whether a hexadecimal capability mask has bit c.
+func hasCap(mask string, c int) bool {
+	v, err := strconv.ParseUint(mask, 16, 64)
+	return err == nil && v&(1<<uint(c)) != 0
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
