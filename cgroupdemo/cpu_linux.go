@@ -21,9 +21,10 @@ type CPUConfig struct {
 	// Seconds is how long to measure. The default value is 3.
 	Seconds float64
 	// UntilThrottled, when above 0, keeps measuring past Seconds until
-	// the kernel has throttled the cgroup that many times (at most
-	// 20 × Seconds): tests use it so that a loaded machine, where the
-	// child may get less than its quota anyway, cannot make them flaky.
+	// the kernel has throttled the cgroup that many times (at most two
+	// minutes): tests use it so that a loaded machine, where the child may
+	// get less than its quota anyway and so is not throttled, slows them
+	// down instead of failing them.
 	UntilThrottled uint64
 }
 
@@ -86,7 +87,7 @@ func CPUDemo(ctx context.Context, o Options, cfg CPUConfig) (res *CPUResult, err
 			return nil, err
 		}
 		el := time.Since(start)
-		if el >= min && (after.CPU.Throttled-before.CPU.Throttled >= cfg.UntilThrottled || el >= 20*min) {
+		if el >= min && (after.CPU.Throttled-before.CPU.Throttled >= cfg.UntilThrottled || el >= 2*time.Minute) {
 			break
 		}
 	}

@@ -58,7 +58,8 @@ var ErrInvalidResources = errors.New("invalid value")
 
 // Validate checks r against docker's rules and this host: numCPU CPUs,
 // and availableCPUs (the parent cgroup's effective cpuset) for
-// CpusetCpus. Each error names the value and what is accepted.
+// CpusetCpus (see AvailableCPUs; nil checks the list's syntax only). Each
+// error names the value and what is accepted.
 func (r Resources) Validate(numCPU int, availableCPUs []int) error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s", ErrInvalidResources, fmt.Sprintf(format, args...))
@@ -100,7 +101,11 @@ func (r Resources) Validate(numCPU int, availableCPUs []int) error {
 		return bad("pids-limit %d: want a positive number of tasks, or -1 for unlimited", r.PidsLimit)
 	}
 	if r.CpusetCpus != "" {
-		if err := CheckCPUSet(r.CpusetCpus, availableCPUs); err != nil {
+		err := CheckCPUSet(r.CpusetCpus, availableCPUs)
+		if availableCPUs == nil {
+			_, err = ParseCPUList(r.CpusetCpus)
+		}
+		if err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidResources, err)
 		}
 	}

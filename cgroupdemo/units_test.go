@@ -112,6 +112,9 @@ func TestValidate(t *testing.T) {
 		"swappiness 101":  {MemorySwappiness: ptr(int64(101))},
 		"not a CPU numbe": {CpusetCpus: "x"},
 	}
+	if err := (Resources{CpusetCpus: "0-3"}).Validate(2, nil); err != nil {
+		t.Errorf("without a list of available CPUs only the syntax is checked: %v", err)
+	}
 	for want, r := range bad {
 		err := r.Validate(2, avail)
 		if err == nil || !strings.Contains(err.Error(), want) || !errors.Is(err, ErrInvalidResources) {
