@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -164,13 +163,8 @@ func (m Machine) Run(ctx context.Context) (*Boot, error) {
 		return nil, fmt.Errorf("vm: starting %s: %w", qemu, err)
 	}
 	b.PID = cmd.Process.Pid
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		b.readConsole(out, start, m.Console)
-	}()
-	wg.Wait()
+	// Until qemu exits (or is killed), which closes the pipe.
+	b.readConsole(out, start, m.Console)
 	werr := cmd.Wait()
 	b.PowerOff = time.Since(start)
 	if ps := cmd.ProcessState; ps != nil {
@@ -181,8 +175,10 @@ func (m Machine) Run(ctx context.Context) (*Boot, error) {
 	trace.KernelEvent("qemu exited", trace.Int("pid", int64(b.PID)), trace.Int("guest_status", int64(b.ExitCode)),
 		trace.Dur("userspace", b.Userspace), trace.Dur("poweroff", b.PowerOff), trace.Int("peak_rss_kib", b.PeakRSS>>10))
 	switch {
+	case werr == nil && b.ExitCode >= 0:
+		return b, nil
 	case ctx.Err() == context.DeadlineExceeded:
-		return b, fmt.Errorf("%w after %s (%s): qemu killed; the guest's console is above", ErrTimeout, timeout, m.Accel)
+		return b, fmt.Errorf("%w after %s (%s): qemu killed; see the guest's console for how far it got", ErrTimeout, timeout, m.Accel)
 	case ctx.Err() != nil:
 		return b, fmt.Errorf("vm: %w: qemu killed", ctx.Err())
 	case werr != nil:
