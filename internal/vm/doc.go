@@ -12,13 +12,18 @@
 //
 // The pieces, each in its own file:
 //
-//	cpio.go       a writer for the "newc" cpio format the kernel unpacks
-//	initramfs.go  busybox + /init + given files + kernel modules → cpio
-//	modules.go    modules.dep: which .ko files a module needs, in load order
-//	initscript.go the guest's /init: mounts, insmod, run, print a result marker
-//	qemu_linux.go start qemu, capture the serial console, hard timeout
-//	accel_linux.go is KVM usable? a short boot probe, cached; else TCG
-//	measure.go    boot timings and peak RSS
+//	cpio.go        a writer for the "newc" cpio format the kernel unpacks
+//	initramfs.go   busybox + /init + given files + kernel modules → cpio
+//	modules.go     modules.dep: which .ko files a module needs, in load order
+//	initscript.go  the guest's /init: mounts, insmod, run, result markers
+//	kernel.go      find the guest kernel (/boot/vmlinuz-*)
+//	qemu_linux.go  start qemu, capture the serial console, hard timeout
+//	accel_linux.go is KVM usable? a short probe boot, cached; else TCG
+//	run_linux.go   Spec.Run: build the image, choose the accelerator, boot
+//	measure*.go    boot timings and qemu's peak RSS, over several boots
+//
+// cmd/vmtest drives it from the command line (`make test-cgroup2`);
+// guesttest holds the tests that check the guest itself.
 //
 // The guest/host protocol is a handful of marker lines on the serial
 // console, printed by /init:
