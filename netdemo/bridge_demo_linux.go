@@ -2,7 +2,6 @@ package netdemo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -44,9 +43,7 @@ func BridgeDemo(ctx context.Context, n int) (res *BridgeResult, err error) {
 	sfx := demoSuffix()
 	var u undo
 	defer func() {
-		if cerr := u.run(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("cleanup: %w", cerr))
-		}
+		u.finish(&err)
 		if res != nil {
 			res.Removed = u.removed
 		}

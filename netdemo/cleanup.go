@@ -1,9 +1,12 @@
 package netdemo
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"strings"
 )
 
 // undo is a stack of cleanups, run last-first: every demo pushes the
@@ -36,6 +39,23 @@ func (u *undo) run() error {
 	}
 	u.fns = nil
 	return errors.Join(errs...)
+}
+
+// finish runs the stack for a demo's defer: cleanup errors are joined to
+// *err, and an interruption (Ctrl-C cancels the context) says what was
+// removed, so the user knows nothing is left.
+func (u *undo) finish(err *error) {
+	cerr := u.run()
+	if errors.Is(*err, context.Canceled) || errors.Is(*err, context.DeadlineExceeded) {
+		what := "nothing had been made yet"
+		if len(u.removed) > 0 {
+			what = "removed " + strings.Join(u.removed, ", ")
+		}
+		*err = fmt.Errorf("interrupted (%w); %s", *err, what)
+	}
+	if cerr != nil {
+		*err = errors.Join(*err, fmt.Errorf("cleanup: %w", cerr))
+	}
 }
 
 // Prefix starts the name of every kernel object a demo makes, so a

@@ -67,9 +67,7 @@ func IPAMDemo(dataRoot, gatewayCIDR string) (res *IPAMResult, err error) {
 	var u undo
 	u.push("pool files "+p.Path()+" and its .lock", p.Remove)
 	defer func() {
-		if cerr := u.run(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("cleanup: %w", cerr))
-		}
+		u.finish(&err)
 		if res != nil {
 			res.Removed = u.removed
 		}

@@ -3,7 +3,6 @@ package netdemo
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -47,9 +46,7 @@ func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err er
 	sfx := demoSuffix()
 	var u undo
 	defer func() {
-		if cerr := u.run(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("cleanup: %w", cerr))
-		}
+		u.finish(&err)
 		if res != nil {
 			res.Removed = u.removed
 		}

@@ -2,7 +2,6 @@ package netdemo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -47,9 +46,7 @@ func VethDemo(ctx context.Context) (res *VethResult, err error) {
 	sfx := demoSuffix()
 	var u undo
 	defer func() {
-		if cerr := u.run(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("cleanup: %w", cerr))
-		}
+		u.finish(&err)
 		if res != nil {
 			res.Removed = u.removed
 		}
