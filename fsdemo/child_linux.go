@@ -150,7 +150,7 @@ func runChild(ctx context.Context, entry string, cloneflags uintptr, input, out 
 	werr := cmd.Wait()
 	switch {
 	case ctx.Err() != nil:
-		return ctx.Err()
+		return fmt.Errorf("interrupted (%w): the child was killed, its mounts went with its namespace, and the demo's files are removed", ctx.Err())
 	case errors.Is(err, reexec.ErrClosed):
 		return fmt.Errorf("the demo's child exited before reporting: %v", werr)
 	}

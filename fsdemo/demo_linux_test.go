@@ -13,6 +13,7 @@ import (
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/testenv"
+	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) {
@@ -318,5 +319,86 @@ func TestManyLayerOverlay(t *testing.T) {
 				t.Errorf("%s of %d layers visible in the merged view", out[1], n)
 			}
 		})
+	}
+}
+
+const applyEntry = "fsdemo-test-apply"
+
+type applyOutput struct {
+	Err        string
+	Op         string
+	Left       []string // mount points under the test dir still mounted after the failure
+	ROFlags    string   // options of a read-only bind of a nosuid mount
+	WriteError string
+}
+
+func init() {
+	registerChild(applyEntry, func(_ *reexec.Pipe, in json.RawMessage) (any, error) {
+		var dir string
+		if err := decode(in, &dir); err != nil {
+			return nil, err
+		}
+		var out applyOutput
+		// A good bind, then a mount that must fail: Apply undoes the first.
+		err := Apply([]Mount{
+			{Source: filepath.Join(dir, "src"), Target: filepath.Join(dir, "a"), Flags: unix.MS_BIND},
+			{Source: filepath.Join(dir, "missing"), Target: filepath.Join(dir, "b"), Flags: unix.MS_BIND},
+		})
+		var me *MountError
+		if errors.As(err, &me) {
+			out.Err, out.Op = err.Error(), me.Op
+		}
+		table, terr := MountTable(0)
+		if terr != nil {
+			return nil, terr
+		}
+		for _, m := range table {
+			if strings.HasPrefix(m.Mountpoint, dir) {
+				out.Left = append(out.Left, m.Mountpoint)
+			}
+		}
+		// A read-only bind of a nosuid tmpfs keeps nosuid and refuses writes.
+		tmp := filepath.Join(dir, "tmp")
+		ro := filepath.Join(dir, "ro")
+		if err := Apply([]Mount{
+			{Source: "tmpfs", Target: tmp, Type: "tmpfs", Flags: unix.MS_NOSUID | unix.MS_NODEV, Data: "size=1m"},
+			{Source: tmp, Target: ro, Flags: unix.MS_BIND | unix.MS_RDONLY},
+		}); err != nil {
+			return nil, err
+		}
+		if table, terr = MountTable(0); terr != nil {
+			return nil, terr
+		}
+		if m, ok := findMount(table, ro); ok {
+			out.ROFlags = m.Options
+		}
+		out.WriteError = errnoText(os.WriteFile(filepath.Join(ro, "x"), nil, 0o644))
+		return out, nil
+	})
+}
+
+func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
+	ctx := privileged(t)
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "src"), 0o755)
+	var out applyOutput
+	if err := runChild(ctx, applyEntry, 0, dir, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"missing", filepath.Join(dir, "b"), "MS_BIND", "no such file"} {
+		if !strings.Contains(out.Err, want) {
+			t.Errorf("error %q lacks %q", out.Err, want)
+		}
+	}
+	if len(out.Left) != 0 {
+		t.Errorf("after the failed Apply, still mounted: %v", out.Left)
+	}
+	for _, want := range []string{"ro", "nosuid", "nodev"} {
+		if !strings.Contains(","+out.ROFlags+",", ","+want+",") {
+			t.Errorf("read-only bind options %q lack %s", out.ROFlags, want)
+		}
+	}
+	if !strings.HasPrefix(out.WriteError, "EROFS") {
+		t.Errorf("write to a read-only bind: %s, want EROFS", out.WriteError)
 	}
 }

@@ -205,6 +205,9 @@ func isProtected(s string) bool {
 
 // errnoText names the errno, the way a lesson should: EROFS (read-only file system).
 func errnoText(err error) string {
+	if err == nil {
+		return "ok"
+	}
 	var en syscall.Errno
 	if errors.As(err, &en) {
 		return unix.ErrnoName(en) + " (" + en.Error() + ")"
