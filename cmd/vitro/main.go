@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/vitro-dev/vitro/cmd"
+	_ "github.com/vitro-dev/vitro/internal/nsenter" // setns constructor: joins namespaces before the Go runtime starts (vitro ns enter, exec)
 	"github.com/vitro-dev/vitro/internal/reexec"
 )
 
