@@ -36,6 +36,7 @@ const (
 	msgRootfsReady = "rootfs-ready"
 	msgExec        = "exec"
 	msgFailed      = "failed"
+	msgConsole     = "console"
 )
 
 // rootfsSpec is everything init needs to build the container's root.
@@ -94,9 +95,21 @@ func containerInit() {
 	if err := p.Send(msgRootfsReady, rootfsReady{Mountinfo: string(mi)}); err != nil {
 		os.Exit(ExitVitroError)
 	}
-	var es execSpec
-	if err := p.Expect(msgExec, &es); err != nil {
+	m, err := p.Receive()
+	if err != nil {
 		os.Exit(ExitVitroError)
+	}
+	if m.Type == msgConsole {
+		if err := makeConsole(p.SendFile); err != nil {
+			fail(ExitVitroError, fmt.Errorf("step 3 (rootfs): terminal: %w", err))
+		}
+		if m, err = p.Receive(); err != nil {
+			os.Exit(ExitVitroError)
+		}
+	}
+	var es execSpec
+	if m.Type != msgExec || decode(m.Data, &es) != nil {
+		fail(ExitVitroError, fmt.Errorf("container init: got %q, want %q", m.Type, msgExec))
 	}
 	code, err := execProgram(es)
 	fail(code, err)

@@ -70,6 +70,12 @@ func (r *run) rootfs(ctx context.Context) error {
 		}
 	}
 	trace.Action("pivot_root", trace.Str("new root", merged), trace.Int("mounts inside", int64(strings.Count(ready.Mountinfo, "\n"))))
+	if r.o.Tty {
+		if err := r.receiveConsole(); err != nil {
+			return err
+		}
+		trace.Action("terminal", trace.Str("slave", "/dev/pts/0 of the container's devpts"), trace.Str("master", "passed to vitro over the sync socket (SCM_RIGHTS)"))
+	}
 	return r.e.Containers.Save(c)
 }
 
