@@ -1,10 +1,13 @@
 package cmd
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vitro-dev/vitro/internal/testenv"
 )
 
 // Bad input is refused before anything is made, with the value named.
@@ -36,5 +39,29 @@ func TestNetInfoBadBIP(t *testing.T) {
 	_, stderr, code := run(t, "--config", cfg, "net", "info")
 	if code != ExitVitro || !strings.Contains(stderr, "10.0.0.1/33") || !strings.Contains(stderr, "bip") {
 		t.Errorf("net info with bip 10.0.0.1/33: exit %d, %q", code, stderr)
+	}
+}
+
+func TestNetDemosJSON(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	out, stderr, code := run(t, "net", "veth", "--format", "json")
+	if code != 0 {
+		t.Fatalf("net veth: exit %d: %s", code, stderr)
+	}
+	var v struct {
+		Pings []struct {
+			Sent, Received int
+		}
+		Removed []string
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatalf("net veth --format json: %v\n%s", err, out)
+	}
+	if len(v.Pings) != 2 || v.Pings[0].Received == 0 || v.Pings[1].Received == 0 || len(v.Removed) == 0 {
+		t.Errorf("net veth JSON: %+v", v)
+	}
+	out, stderr, code = run(t, "net", "publish", "--format", "{{range .Requests}}{{.Reply}}{{end}}")
+	if code != 0 || !strings.HasPrefix(out, "hello from netns vd") {
+		t.Errorf("net publish: exit %d, out %q, stderr %q", code, out, stderr)
 	}
 }

@@ -119,6 +119,24 @@ func (l Links) MoveTo(name string, ns *NS) error {
 	return nil
 }
 
+// MoveToPID moves interface name into the network namespace of process
+// pid, such as a container's init.
+//
+// Equivalent to: ip link set NAME netns PID
+func (l Links) MoveToPID(name string, pid int) error {
+	link, err := l.Get(name)
+	if err != nil {
+		return err
+	}
+	if err := l.h.LinkSetNsPid(link, pid); err != nil {
+		return fmt.Errorf("moving %s from %s to the namespace of PID %d: %w", name, l.where(), pid, err)
+	}
+	if trace.Enabled(trace.Steps) {
+		l.traced("link set netns", fmt.Sprintf("link set %s netns %d", name, pid), trace.Str("name", name), trace.Int("pid", int64(pid)))
+	}
+	return nil
+}
+
 // Rename renames a link, which must be down.
 //
 // Equivalent to: ip link set OLD name NEW
