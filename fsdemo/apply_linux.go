@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/vitro-dev/vitro/internal/trace"
 	"golang.org/x/sys/unix"
@@ -23,7 +26,14 @@ import (
 func Apply(mounts []Mount) error {
 	var done []string
 	for _, m := range mounts {
-		mounted, err := applyOne(m)
+		var err error
+		if m.Root != "" {
+			m.Target, err = scopedTarget(m.Root, m.Target)
+		}
+		mounted := false
+		if err == nil {
+			mounted, err = applyOne(m)
+		}
 		if err != nil {
 			for i := len(done) - 1; i >= 0; i-- {
 				unmount(done[i], unix.MNT_DETACH)
@@ -142,6 +152,26 @@ func unmount(target string, flags int) error {
 		return &MountError{Op: "umount", Target: target, Err: err}
 	}
 	return nil
+}
+
+// scopedTarget resolves target, which lies in root, following symlinks
+// as if root were /: a link to /etc ends at root/etc, never the host's.
+// (A process could still swap a directory for a link between this check
+// and the mount; runc now closes that gap with file descriptors,
+// libpathrs, which a lesson can point to.)
+func scopedTarget(root, target string) (string, error) {
+	rel, err := filepath.Rel(root, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("mount target %s is not inside the rootfs %s", target, root)
+	}
+	t, err := securejoin.SecureJoin(root, rel)
+	if err != nil {
+		return "", fmt.Errorf("resolving mount target %s in %s: %w", rel, root, err)
+	}
+	if t != filepath.Clean(target) {
+		trace.KernelEvent("mount target resolved in the rootfs", trace.Str("target", target), trace.Str("resolved", t))
+	}
+	return t, nil
 }
 
 // ensureTarget creates a missing mount point: an empty file when a file

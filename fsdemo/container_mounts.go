@@ -20,6 +20,14 @@ import (
 // /sys/fs/cgroup is left to the cgroup code, which knows the host's
 // cgroup layout.
 func ContainerMounts(rootfs string) []Mount {
+	ms := containerMounts(rootfs)
+	for i := range ms {
+		ms[i].Root = rootfs
+	}
+	return ms
+}
+
+func containerMounts(rootfs string) []Mount {
 	at := func(p string) string { return filepath.Join(rootfs, p) }
 	const secure = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	devBind := func(name string) Mount {

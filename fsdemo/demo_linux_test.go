@@ -330,6 +330,7 @@ type applyOutput struct {
 	Left       []string // mount points under the test dir still mounted after the failure
 	ROFlags    string   // options of a read-only bind of a nosuid mount
 	WriteError string
+	Escaped    bool // a mount aimed through a symlink in the rootfs landed outside it
 }
 
 func init() {
@@ -373,6 +374,16 @@ func init() {
 			out.ROFlags = m.Options
 		}
 		out.WriteError = errnoText(os.WriteFile(filepath.Join(ro, "x"), nil, 0o644))
+		// An image's /proc that is a symlink to a host directory: with
+		// Root set, the mount stays inside the rootfs.
+		rootfs, outside := filepath.Join(dir, "rootfs"), filepath.Join(dir, "outside")
+		if err := Apply([]Mount{{Source: "tmpfs", Target: filepath.Join(rootfs, "proc"), Type: "tmpfs", Root: rootfs}}); err != nil {
+			return nil, err
+		}
+		if table, terr = MountTable(0); terr != nil {
+			return nil, terr
+		}
+		_, out.Escaped = findMount(table, outside)
 		return out, nil
 	})
 }
@@ -381,6 +392,11 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 	ctx := privileged(t)
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "src"), 0o755)
+	os.Mkdir(filepath.Join(dir, "outside"), 0o755)
+	os.Mkdir(filepath.Join(dir, "rootfs"), 0o755)
+	if err := os.Symlink(filepath.Join(dir, "outside"), filepath.Join(dir, "rootfs", "proc")); err != nil {
+		t.Fatal(err)
+	}
 	var out applyOutput
 	if err := runChild(ctx, applyEntry, 0, dir, &out, nil); err != nil {
 		t.Fatal(err)
@@ -400,5 +416,8 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 	}
 	if !strings.HasPrefix(out.WriteError, "EROFS") {
 		t.Errorf("write to a read-only bind: %s, want EROFS", out.WriteError)
+	}
+	if out.Escaped {
+		t.Error("a mount at rootfs/proc, a symlink to a directory outside, was made outside the rootfs")
 	}
 }

@@ -24,6 +24,11 @@ type Mount struct {
 	Type   string `json:"type,omitempty"`
 	Flags  Flags  `json:"flags"`
 	Data   string `json:"data,omitempty"`
+	// Root, when set, is the container rootfs that Target lies in. Apply
+	// then resolves Target's symlinks as if Root were / (securejoin), so
+	// an image whose /proc is a symlink to /etc cannot make the runtime
+	// mount over the host's /etc. ContainerMounts and Volume.Mounts set it.
+	Root string `json:"root,omitempty"`
 }
 
 // Flags are MS_* mount flags. They print as "MS_BIND|MS_REC".

@@ -144,7 +144,7 @@ func (v Volume) Mounts(rootfs string) []Mount {
 		f |= unix.MS_RDONLY
 	}
 	return []Mount{
-		{Source: v.HostPath, Target: t, Flags: f},
-		{Target: t, Flags: v.Propagation},
+		{Source: v.HostPath, Target: t, Flags: f, Root: rootfs},
+		{Target: t, Flags: v.Propagation, Root: rootfs},
 	}
 }
