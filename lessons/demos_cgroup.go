@@ -1,0 +1,121 @@
+package lessons
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vitro-dev/vitro/cgroupdemo"
+)
+
+// Live steps from cgroupdemo: each makes a throwaway cgroup under vitro/,
+// makes a limit bite, and reports numbers read from the cgroup's files.
+
+func init() {
+	register(Demo{Name: "cgroup.memory", Summary: "a child touches memory past its cgroup's limit until the kernel OOM-kills it",
+		Command: "vitro cgroup memory --limit 32M", Run: runCgroupMemory})
+	register(Demo{Name: "cgroup.cpu", Summary: "a busy child held to half a CPU by a CFS quota; the kernel counts the throttling",
+		Command: "vitro cgroup cpu --cpus 0.5", Run: runCgroupCPU})
+	register(Demo{Name: "cgroup.pids", Summary: "a child tries more forks than pids.max allows; the extra ones fail with EAGAIN",
+		Command: "vitro cgroup pids --max 16", Run: runCgroupPids})
+	register(Demo{Name: "cgroup.freeze", Summary: "a counting child frozen and thawed: what docker pause does",
+		Command: "vitro cgroup freeze", Run: runCgroupFreeze})
+}
+
+func cgOptions() cgroupdemo.Options { return cgroupdemo.Options{} }
+
+func runCgroupMemory(ctx context.Context, o Options) (Result, error) {
+	limit, err := cgroupdemo.ParseBytes(o.String("limit", "32M"))
+	if err != nil {
+		return nil, err
+	}
+	r, err := cgroupdemo.MemoryDemo(ctx, cgOptions(), cgroupdemo.MemoryConfig{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	m := &Measured{Demo: "cgroup.memory", Result: r, shell: r.Writes}
+	m.kv("", "cgroup mode", r.Mode, "cgroup", r.Cgroup,
+		r.LimitFile, fmt.Sprintf("%s (wrote %s)", cgroupdemo.FormatBytes(r.Limit), r.LimitWritten),
+		"child touched", cgroupdemo.FormatBytes(r.Touched)+" before it stopped",
+		r.PeakFile, cgroupdemo.FormatBytes(int64(r.Peak)),
+		r.EventsFile+" oom_kill", fmt.Sprint(r.OOMKills),
+		"child ended by", endedBy(r.Killed, r.Signal, r.ExitCode))
+	m.fact(r.Limit == limit, "the limit reads back as written", "%s = %d", r.LimitFile, r.Limit)
+	m.fact(r.OOMKills >= 1, "the kernel's OOM killer killed in the cgroup", "oom_kill = %d", r.OOMKills)
+	m.fact(r.Killed && r.Signal == "SIGKILL", "the child died of SIGKILL", "%s", endedBy(r.Killed, r.Signal, r.ExitCode))
+	m.fact(r.Peak <= uint64(limit)+(1<<20), "usage never went past the limit", "peak %s, limit %s", cgroupdemo.FormatBytes(int64(r.Peak)), cgroupdemo.FormatBytes(limit))
+	return m, nil
+}
+
+func endedBy(killed bool, sig string, code int) string {
+	if killed {
+		return "signal " + sig
+	}
+	return fmt.Sprintf("exit status %d", code)
+}
+
+func runCgroupCPU(ctx context.Context, o Options) (Result, error) {
+	nano, err := cgroupdemo.ParseCPUs(o.String("cpus", "0.5"))
+	if err != nil {
+		return nil, err
+	}
+	secs, err := o.Int("seconds", 2)
+	if err != nil {
+		return nil, err
+	}
+	// UntilThrottled: on a loaded machine the child may get less than its
+	// quota anyway; measuring until the kernel has throttled it keeps the
+	// step's promise about the mechanism, not about timing.
+	r, err := cgroupdemo.CPUDemo(ctx, cgOptions(), cgroupdemo.CPUConfig{NanoCPUs: nano, Seconds: float64(secs), UntilThrottled: 3})
+	if err != nil {
+		return nil, err
+	}
+	m := &Measured{Demo: "cgroup.cpu", Result: r, shell: r.Writes}
+	m.kv("", "cgroup mode", r.Mode, "cgroup", r.Cgroup,
+		"quota / period", fmt.Sprintf("%d µs every %d µs (--cpus %s)", r.QuotaUS, r.PeriodUS, r.CPUs),
+		"wall time", fmt.Sprintf("%.2f s", float64(r.WallNS)/1e9),
+		"CPU time used", fmt.Sprintf("%.2f s", float64(r.UsageNS)/1e9),
+		"measured share", fmt.Sprintf("%.2f CPUs", r.Share),
+		"periods / throttled", fmt.Sprintf("%d / %d (%.2f s held back)", r.Periods, r.Throttled, float64(r.ThrottledNS)/1e9))
+	wantQuota := nano * int64(r.PeriodUS) / 1e9
+	m.fact(r.QuotaUS == wantQuota, "the quota reads back as --cpus × period", "quota %d µs, period %d µs", r.QuotaUS, r.PeriodUS)
+	m.fact(r.Throttled > 0, "the kernel throttled the busy child", "nr_throttled = %d of %d periods", r.Throttled, r.Periods)
+	return m, nil
+}
+
+func runCgroupPids(ctx context.Context, o Options) (Result, error) {
+	max, err := o.Int("max", 16)
+	if err != nil {
+		return nil, err
+	}
+	r, err := cgroupdemo.PidsDemo(ctx, cgOptions(), cgroupdemo.PidsConfig{Max: int64(max)})
+	if err != nil {
+		return nil, err
+	}
+	m := &Measured{Demo: "cgroup.pids", Result: r, shell: r.Writes}
+	m.kv("", "cgroup mode", r.Mode, "cgroup", r.Cgroup, "pids.max", fmt.Sprint(r.Max),
+		"forks tried", fmt.Sprint(r.Forks), "forks that worked", fmt.Sprint(r.Forked),
+		"refused with EAGAIN", fmt.Sprint(r.EAGAIN), "the forker's own threads", fmt.Sprint(r.ChildThreads),
+		"pids.current", fmt.Sprint(r.Current), "pids.events max", fmt.Sprint(r.MaxEvents))
+	m.fact(r.Max == int64(max), "pids.max reads back as written", "pids.max = %d", r.Max)
+	m.fact(r.EAGAIN > 0 && r.Forked < r.Forks, "forks past the limit failed with EAGAIN", "%d of %d refused", r.EAGAIN, r.Forks)
+	m.fact(r.Current <= uint64(r.Max), "the cgroup never held more tasks than pids.max", "pids.current = %d", r.Current)
+	return m, nil
+}
+
+func runCgroupFreeze(ctx context.Context, _ Options) (Result, error) {
+	r, err := cgroupdemo.FreezeDemo(ctx, cgOptions(), cgroupdemo.FreezeConfig{})
+	if err != nil {
+		return nil, err
+	}
+	m := &Measured{Demo: "cgroup.freeze", Result: r, shell: r.Writes}
+	var rows [][]string
+	counted := map[string]uint64{}
+	for _, p := range r.Phases {
+		rows = append(rows, []string{p.Phase, string(p.State), fmt.Sprint(p.Counted), fmt.Sprintf("%.2f s", float64(p.WallNS)/1e9)})
+		counted[p.Phase] = p.Counted
+	}
+	m.table(fmt.Sprintf("%s (%s), via %s:", r.Cgroup, r.Mode, r.File), []string{"phase", r.File, "counted", "wall"}, rows...)
+	m.fact(counted["frozen"] == 0, "a frozen child makes no progress", "counted %d while frozen", counted["frozen"])
+	m.fact(counted["running"] > 0 && counted["thawed"] > 0, "it runs before and after", "counted %d before, %d after", counted["running"], counted["thawed"])
+	return m, nil
+}

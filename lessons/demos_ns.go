@@ -1,0 +1,222 @@
+package lessons
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/vitro-dev/vitro/nsdemo"
+)
+
+// Live steps from nsdemo: each starts a child in exactly one new
+// namespace and compares host and inside. One adapter renders them all
+// (nsdemo's Outcome gives the rows); the evidence is each demo's own.
+
+// NSDemo is a namespace demo's result as a lesson shows it.
+type NSDemo struct {
+	Type   string         `json:"type"`
+	Result nsdemo.Outcome `json:"result"`
+	facts  func() []Evidence
+}
+
+func init() {
+	for _, d := range []struct {
+		typ, summary string
+		run          func(ctx context.Context, o Options) (nsdemo.Outcome, func() []Evidence, error)
+	}{
+		{"uts", "a hostname set in a new UTS namespace; the host's stays", runUTS},
+		{"pid", "PID 1 of a new PID namespace: numbering, orphans reaped by PID 1", runPID},
+		{"mnt", "a tmpfs mounted in a new mount namespace, absent from the host's mount table", runMnt},
+		{"ipc", "System V shared memory and POSIX queues invisible across IPC namespaces", runIPC},
+		{"net", "a new network namespace: only lo, down; the host's links out of sight", runNet},
+		{"user", "uid 0 inside a user namespace is an unprivileged uid on the host", runUser},
+		{"cgroup", "/proc/self/cgroup reads / inside a new cgroup namespace", runCgroupNS},
+		{"time", "CLOCK_BOOTTIME and CLOCK_MONOTONIC ahead inside a time namespace", runTime},
+	} {
+		d := d
+		register(Demo{Name: "ns." + d.typ, Summary: d.summary, Command: "vitro ns " + d.typ,
+			Run: func(ctx context.Context, o Options) (Result, error) {
+				out, facts, err := d.run(ctx, o)
+				if err != nil {
+					return nil, err
+				}
+				return &NSDemo{Type: d.typ, Result: out, facts: facts}, nil
+			}})
+	}
+}
+
+// WriteText prints what differs, the inode table and the shell equivalent.
+func (r *NSDemo) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "\tON THE HOST\tINSIDE")
+	for _, row := range r.Result.Compare() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", row.What, oneLine(row.Host), oneLine(row.Inside))
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	s := r.Result.Summary()
+	var rows []NSRow
+	for _, i := range s.Inodes {
+		rows = append(rows, NSRow{Type: i.Type, Host: i.Host, Inside: i.Inside})
+	}
+	if err := writeNSRows(w, rows); err != nil {
+		return err
+	}
+	if len(s.Shell) > 0 {
+		fmt.Fprintln(w, "\nshell equivalent:")
+		for _, l := range s.Shell {
+			fmt.Fprintln(w, "  $ "+l)
+		}
+	}
+	return nil
+}
+
+// Evidence is the demo's own facts plus "only this type is new".
+func (r *NSDemo) Evidence() []Evidence {
+	s := r.Result.Summary()
+	diff := s.Differing()
+	ev := r.facts()
+	return append(ev, evidence(slices.Equal(diff, []string{r.Type}),
+		"only the "+r.Type+" namespace is new", "namespaces with a new inode: %s", strings.Join(diff, ", ")))
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " · ")
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}
+
+func runUTS(ctx context.Context, o Options) (nsdemo.Outcome, func() []Evidence, error) {
+	want := o.String("hostname", nsdemo.DefaultHostname)
+	r, err := nsdemo.UTS(ctx, nsdemo.Options{Hostname: want})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		return []Evidence{
+			evidence(r.InsideHostname == want, "the hostname inside is the one set there", "inside %q", r.InsideHostname),
+			evidence(r.HostHostnameAfter == r.HostHostname && r.HostHostname != want, "the host's hostname did not change", "before %q, after %q", r.HostHostname, r.HostHostnameAfter),
+			evidence(r.InheritedHostname == r.HostHostname, "a new UTS namespace starts as a copy of its parent's", "the child first saw %q", r.InheritedHostname),
+		}
+	}, nil
+}
+
+func runPID(ctx context.Context, _ Options) (nsdemo.Outcome, func() []Evidence, error) {
+	r, err := nsdemo.PID(ctx, nsdemo.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		return []Evidence{
+			evidence(r.InsidePID == 1 && r.ChildPID > 1, "the child is PID 1 inside, an ordinary PID outside", "inside %d, host %d", r.InsidePID, r.ChildPID),
+			evidence(r.InsidePPID == 0, "its parent is outside the namespace: getppid() is 0", "getppid() = %d", r.InsidePPID),
+			evidence(r.OrphanPPID == 1 && r.ReapedPID == r.OrphanPID && r.OrphanPID > 0, "an orphan is adopted and reaped by PID 1", "orphan %d got parent %d; PID 1 reaped %d", r.OrphanPID, r.OrphanPPID, r.ReapedPID),
+			evidence(r.InsideCount < r.HostProcCount, "inside sees only its own processes", "inside %d, host %d", r.InsideCount, r.HostProcCount),
+		}
+	}, nil
+}
+
+func runMnt(ctx context.Context, _ Options) (nsdemo.Outcome, func() []Evidence, error) {
+	r, err := nsdemo.Mnt(ctx, nsdemo.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		inside := r.InsideMount != nil && r.InsideMount.FSType == "tmpfs"
+		return []Evidence{
+			evidence(inside, "the tmpfs is in the child's mount table", "%s in /proc/<child>/mountinfo: %v", r.Target, inside),
+			evidence(r.HostMount == nil, "it is not in the host's", "%s in the host's mountinfo: %v", r.Target, r.HostMount != nil),
+			evidence(r.RootPropagation == "private", "propagation of / was made private first", "copied %q, then %q", r.RootPropagationCopy, r.RootPropagation),
+		}
+	}, nil
+}
+
+func runIPC(ctx context.Context, _ Options) (nsdemo.Outcome, func() []Evidence, error) {
+	r, err := nsdemo.IPC(ctx, nsdemo.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		return []Evidence{
+			evidence(r.InsideShmKey != "" && !slices.Contains(r.HostShm, r.InsideShmKey), "the segment made inside is not in the host's list", "inside key %s; host lists %d segment(s)", r.InsideShmKey, len(r.HostShm)),
+			evidence(r.HostShmKey != "" && !slices.Contains(r.InsideShm, r.HostShmKey), "the host's segment is not in the inside list", "host key %s; inside lists %v", r.HostShmKey, r.InsideShm),
+		}
+	}, nil
+}
+
+func runNet(ctx context.Context, _ Options) (nsdemo.Outcome, func() []Evidence, error) {
+	r, err := nsdemo.Net(ctx, nsdemo.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		onlyLo := len(r.InsideLinks) == 1 && r.InsideLinks[0].Name == "lo" && !r.InsideLinks[0].Up
+		var names []string
+		for _, l := range r.InsideLinks {
+			names = append(names, fmt.Sprintf("%s(up=%v)", l.Name, l.Up))
+		}
+		return []Evidence{
+			evidence(onlyLo, "a new network namespace has only lo, and it is down", "inside: %s", strings.Join(names, " ")),
+			evidence(len(r.HostLinks) > len(r.InsideLinks), "the host's links are out of sight", "host %d links, inside %d", len(r.HostLinks), len(r.InsideLinks)),
+			evidence(r.HostLoopback.Up == r.HostLoopbackAfter.Up, "bringing lo up inside left the host's lo alone", "host lo up before %v, after %v", r.HostLoopback.Up, r.HostLoopbackAfter.Up),
+		}
+	}, nil
+}
+
+func runUser(ctx context.Context, _ Options) (nsdemo.Outcome, func() []Evidence, error) {
+	r, err := nsdemo.User(ctx, nsdemo.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		return []Evidence{
+			evidence(r.InsideUID == 0 && r.HostUID == nsdemo.DefaultMapID, "uid 0 inside is uid 100000 on the host", "inside %d, host %d (map %q)", r.InsideUID, r.HostUID, strings.TrimSpace(r.UIDMap)),
+			evidence(r.FileUIDInside == 0 && r.FileUIDHost == r.HostUID, "a file made inside belongs to the mapped uid on the host", "owner inside %d, on the host %d", r.FileUIDInside, r.FileUIDHost),
+			evidence(r.SethostnameError != "", "its capabilities do not reach the host's namespaces", "sethostname on the host's UTS namespace: %s", r.SethostnameError),
+		}
+	}, nil
+}
+
+func runCgroupNS(ctx context.Context, _ Options) (nsdemo.Outcome, func() []Evidence, error) {
+	r, err := nsdemo.Cgroup(ctx, nsdemo.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		rootInside := false
+		for _, l := range r.InsideView {
+			if strings.HasSuffix(l, ":/") {
+				rootInside = true
+			}
+		}
+		realOutside := false
+		for _, l := range r.HostView {
+			if strings.Contains(l, r.Cgroup) && r.Cgroup != "" {
+				realOutside = true
+			}
+		}
+		return []Evidence{
+			evidence(rootInside, "inside, its cgroup reads as the root, /", "%s", strings.Join(r.InsideView, " · ")),
+			evidence(realOutside, "outside, the real path shows", "%s", strings.Join(r.HostView, " · ")),
+		}
+	}, nil
+}
+
+func runTime(ctx context.Context, _ Options) (nsdemo.Outcome, func() []Evidence, error) {
+	r, err := nsdemo.Time(ctx, nsdemo.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() []Evidence {
+		ahead := r.Inside.Boottime - r.HostBefore.Boottime
+		return []Evidence{
+			evidence(ahead >= r.Offset && r.Offset > 0, "boot time inside runs ahead by the offset", "inside - host = %v (offset %v)", ahead.Round(1e9), r.Offset),
+			evidence(r.HostAfter.Boottime-r.HostBefore.Boottime < r.Offset, "the host's clock did not jump", "host advanced %v", (r.HostAfter.Boottime - r.HostBefore.Boottime).Round(1e6)),
+		}
+	}, nil
+}
