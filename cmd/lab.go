@@ -197,7 +197,6 @@ passes, 1 when one does not (the table says which, with a hint).`,
 	return c
 }
 
-
 func labHint(g *Globals, student *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "hint ID",
