@@ -330,7 +330,8 @@ type applyOutput struct {
 	Left       []string // mount points under the test dir still mounted after the failure
 	ROFlags    string   // options of a read-only bind of a nosuid mount
 	WriteError string
-	Escaped    bool // a mount aimed through a symlink in the rootfs landed outside it
+	Escaped    bool     // a mount aimed through a symlink in the rootfs landed outside it
+	Dev        []string // a tmpfs /dev after CreateDevices
 }
 
 func init() {
@@ -384,6 +385,17 @@ func init() {
 			return nil, terr
 		}
 		_, out.Escaped = findMount(table, outside)
+		dev := filepath.Join(dir, "dev")
+		if err := Apply([]Mount{{Source: "tmpfs", Target: dev, Type: "tmpfs", Flags: unix.MS_NOSUID, Data: "mode=755"}}); err != nil {
+			return nil, err
+		}
+		if err := CreateDevices(dev); err != nil {
+			return nil, err
+		}
+		es, _ := os.ReadDir(dev)
+		for _, e := range es {
+			out.Dev = append(out.Dev, devDescription(filepath.Join(dev, e.Name())))
+		}
 		return out, nil
 	})
 }
@@ -419,5 +431,11 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 	}
 	if out.Escaped {
 		t.Error("a mount at rootfs/proc, a symlink to a directory outside, was made outside the rootfs")
+	}
+	devs := strings.Join(out.Dev, ",")
+	for _, want := range []string{"null c 1:3", "zero c 1:5", "full c 1:7", "random c 1:8", "urandom c 1:9", "tty c 5:0", "fd -> /proc/self/fd", "ptmx -> pts/ptmx"} {
+		if !strings.Contains(devs, want) {
+			t.Errorf("CreateDevices made %s; lacks %s", devs, want)
+		}
 	}
 }
