@@ -122,7 +122,7 @@ func runNsDemo(c *cobra.Command, t nsdemo.Type, o nsDemoOpts, argv []string) err
 			}
 			s := r.Summary()
 			in, host := nsInodes(s, t.Name)
-			fmt.Fprintf(c.ErrOrStderr(), "vitro: running %s in a new %s namespace (%s inode %d, the host's %d); host PID %d. Exit it to end the demo.\n",
+			fmt.Fprintf(c.ErrOrStderr(), "vitro: running %s in a new %s namespace (%s inode %d, the host's %d); host PID %d; the demo ends when it does.\n",
 				argv[0], t.Name, t.Name, in, host, s.ChildPID)
 			return nil
 		}
