@@ -106,6 +106,43 @@ func OverlayDemo(ctx context.Context) (*OverlayResult, error) {
 	return res, nil
 }
 
+// overlayOp is one operation of the demo on the merged view.
+type overlayOp struct {
+	op, shell, explain string
+	do                 func(merged func(string) string) (string, error)
+}
+
+var overlayOps = []overlayOp{
+	{"read etc/motd", "cat merged/etc/motd", "a read is served from the lower layer: nothing is copied",
+		func(m func(string) string) (string, error) {
+			b, err := os.ReadFile(m("etc/motd"))
+			return strings.TrimSpace(string(b)), err
+		}},
+	{"modify etc/motd", "echo changed >> merged/etc/motd",
+		"copy-up: the whole file is copied into upper (with etc/) and changed there; layer 1 is untouched",
+		func(m func(string) string) (string, error) {
+			return "", appendFile(m("etc/motd"), "changed in the container\n")
+		}},
+	{"delete etc/issue", "rm merged/etc/issue",
+		"whiteout: upper gets a character device 0/0 named etc/issue, hiding it in every lower",
+		func(m func(string) string) (string, error) { return "", os.Remove(m("etc/issue")) }},
+	{"replace directory app", "rm -rf merged/app && mkdir merged/app && echo new > merged/app/new.txt",
+		"opaque directory: upper/app gets the xattr " + OpaqueXattr + "=y, so a.txt, b.txt and c.txt of the lowers stay hidden",
+		func(m func(string) string) (string, error) {
+			if err := os.RemoveAll(m("app")); err != nil {
+				return "", err
+			}
+			if err := os.Mkdir(m("app"), 0o755); err != nil {
+				return "", err
+			}
+			return "", os.WriteFile(m("app/new.txt"), []byte("new in the container\n"), 0o644)
+		}},
+	{"create notes.txt", "echo notes > merged/notes.txt", "a new file exists in upper only",
+		func(m func(string) string) (string, error) {
+			return "", os.WriteFile(m("notes.txt"), []byte("notes\n"), 0o644)
+		}},
+}
+
 func overlayChild(_ *reexec.Pipe, in json.RawMessage) (any, error) {
 	var r OverlayResult
 	if err := decode(in, &r); err != nil {
@@ -114,83 +151,48 @@ func overlayChild(_ *reexec.Pipe, in json.RawMessage) (any, error) {
 	if err := Apply([]Mount{r.Mount}); err != nil {
 		return nil, err
 	}
-	m := func(p string) string { return filepath.Join(r.Merged, p) }
-	var steps []OverlayStep
-	record := func(op, shell, explain, output string) error {
-		s := OverlayStep{Op: op, Shell: shell, Explain: explain, Output: output}
-		var err error
-		if s.Merged, err = layerView(r.Merged); err != nil {
-			return err
+	first, err := overlaySnapshot(&r, overlayOp{op: "mount", shell: strings.Join(r.Mount.Shell(), "; "),
+		explain: "the merged view is the union of the layers; where two have a path, the upper one wins (etc/issue is layer 2's)"}, "")
+	if err != nil {
+		return nil, err
+	}
+	steps := []OverlayStep{first}
+	merged := func(p string) string { return filepath.Join(r.Merged, p) }
+	for _, op := range overlayOps {
+		trace.Action(op.op)
+		trace.Shell(op.shell)
+		out, err := op.do(merged)
+		if err != nil {
+			return nil, fmt.Errorf("overlay demo: %s: %w", op.op, err)
 		}
-		if s.Upper, err = layerView(r.Upper); err != nil {
-			return err
-		}
-		for _, l := range r.Lowers {
-			v, err := layerView(l)
-			if err != nil {
-				return err
-			}
-			s.Lowers = append(s.Lowers, v)
+		s, err := overlaySnapshot(&r, op, out)
+		if err != nil {
+			return nil, err
 		}
 		steps = append(steps, s)
-		return nil
 	}
-	do := func(op, shell, explain string, f func() (string, error)) error {
-		trace.Action(op)
-		trace.Shell(shell)
-		out, err := f()
-		if err != nil {
-			return fmt.Errorf("overlay demo: %s: %w", op, err)
-		}
-		return record(op, shell, explain, out)
-	}
-	err := firstErr(
-		func() error {
-			return record("mount", strings.Join(r.Mount.Shell(), "; "),
-				"the merged view is the union of the layers; where two have a path, the upper one wins (etc/issue is layer 2's)", "")
-		},
-		func() error {
-			return do("read etc/motd", "cat merged/etc/motd", "a read is served from the lower layer: nothing is copied",
-				func() (string, error) { b, err := os.ReadFile(m("etc/motd")); return strings.TrimSpace(string(b)), err })
-		},
-		func() error {
-			return do("modify etc/motd", "echo changed >> merged/etc/motd",
-				"copy-up: the whole file is copied into upper (with etc/) and changed there; layer 1 is untouched",
-				func() (string, error) { return "", appendFile(m("etc/motd"), "changed in the container\n") })
-		},
-		func() error {
-			return do("delete etc/issue", "rm merged/etc/issue",
-				"whiteout: upper gets a character device 0/0 named etc/issue, hiding it in every lower",
-				func() (string, error) { return "", os.Remove(m("etc/issue")) })
-		},
-		func() error {
-			return do("replace directory app", "rm -rf merged/app && mkdir merged/app && echo new > merged/app/new.txt",
-				"opaque directory: upper/app gets the xattr "+OpaqueXattr+"=y, so a.txt, b.txt and c.txt of the lowers stay hidden",
-				func() (string, error) {
-					if err := os.RemoveAll(m("app")); err != nil {
-						return "", err
-					}
-					if err := os.Mkdir(m("app"), 0o755); err != nil {
-						return "", err
-					}
-					return "", os.WriteFile(m("app/new.txt"), []byte("new in the container\n"), 0o644)
-				})
-		},
-		func() error {
-			return do("create notes.txt", "echo notes > merged/notes.txt", "a new file exists in upper only",
-				func() (string, error) { return "", os.WriteFile(m("notes.txt"), []byte("notes\n"), 0o644) })
-		},
-	)
-	return steps, err
+	return steps, nil
 }
 
-func firstErr(fs ...func() error) error {
-	for _, f := range fs {
-		if err := f(); err != nil {
-			return err
-		}
+// overlaySnapshot records what the merged view, upper and each lower
+// hold after op.
+func overlaySnapshot(r *OverlayResult, op overlayOp, output string) (OverlayStep, error) {
+	s := OverlayStep{Op: op.op, Shell: op.shell, Explain: op.explain, Output: output}
+	var err error
+	if s.Merged, err = layerView(r.Merged); err != nil {
+		return s, err
 	}
-	return nil
+	if s.Upper, err = layerView(r.Upper); err != nil {
+		return s, err
+	}
+	for _, l := range r.Lowers {
+		v, err := layerView(l)
+		if err != nil {
+			return s, err
+		}
+		s.Lowers = append(s.Lowers, v)
+	}
+	return s, nil
 }
 
 func appendFile(p, s string) error {

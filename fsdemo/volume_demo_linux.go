@@ -129,13 +129,19 @@ func volumeChild(_ *reexec.Pipe, in json.RawMessage) (any, error) {
 	if err := PivotRoot(x.Rootfs); err != nil {
 		return nil, err
 	}
-	res := VolumeResult{}
+	return volumeChecks(x.Volumes)
+}
+
+// volumeChecks runs inside the container, after pivot_root: it writes
+// and reads through each volume and lists the volumes' mounts.
+func volumeChecks(volumes []Volume) (*VolumeResult, error) {
+	res := &VolumeResult{}
 	table, err := MountTable(0)
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range table {
-		for _, v := range x.Volumes {
+		for _, v := range volumes {
 			if m.Mountpoint == v.Destination || strings.HasPrefix(m.Mountpoint, v.Destination+"/") {
 				res.Inside = append(res.Inside, m)
 				break
