@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/trace"
 )
 
 const entrySpin = "cgroupdemo-spin"
@@ -60,18 +61,22 @@ func CPUDemo(ctx context.Context, o Options, cfg CPUConfig) (res *CPUResult, err
 	if err := r.Validate(runtime.NumCPU(), nil); err != nil {
 		return nil, err
 	}
+	st := newSteps(5)
+	st.next("create cgroup")
 	cg, com, err := o.newDemo("cpu", r)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup(cg, &err)
+	defer st.cleanup(cg, &err)
 	stop := killOnCancel(ctx, cg)
 	defer stop()
+	st.next("start child in cgroup")
 	c, err := startChild(cg, entrySpin, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer c.kill()
+	st.next("measure CPU time and throttling")
 	before, err := cg.Stats()
 	if err != nil {
 		return nil, err
@@ -92,6 +97,9 @@ func CPUDemo(ctx context.Context, o Options, cfg CPUConfig) (res *CPUResult, err
 		}
 	}
 	wall := time.Since(start)
+	st.next("report")
+	trace.KernelEvent("cpu.stat", trace.Int("usage_ns", int64(after.CPU.UsageNS-before.CPU.UsageNS)),
+		trace.Int("nr_periods", int64(after.CPU.Periods-before.CPU.Periods)), trace.Int("nr_throttled", int64(after.CPU.Throttled-before.CPU.Throttled)))
 	res = &CPUResult{
 		CPUs: FormatCPUs(cfg.NanoCPUs), QuotaUS: after.CPU.QuotaUS, PeriodUS: after.CPU.PeriodUS,
 		WallNS: int64(wall), UsageNS: after.CPU.UsageNS - before.CPU.UsageNS,

@@ -78,28 +78,33 @@ func CpusetDemo(ctx context.Context, o Options, cpus string) (res *CpusetResult,
 	if err := r.Validate(len(avail), avail); err != nil {
 		return nil, err
 	}
+	st := newSteps(5)
+	st.next("create cgroup")
 	cg, com, err := o.newDemo("cpuset", r)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup(cg, &err)
+	defer st.cleanup(cg, &err)
 	stop := killOnCancel(ctx, cg)
 	defer stop()
+	st.next("start child in cgroup")
 	c, err := startChild(cg, entryCpuset, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer c.kill()
+	st.next("ask the child where it may run")
 	var rep cpusetReport
 	if err := c.pipe.Expect(reexec.MsgReady, &rep); err != nil {
 		return nil, fmt.Errorf("cpuset child: %w", err)
 	}
-	st, err := cg.Stats()
+	st.next("read the cpuset back")
+	stats, err := cg.Stats()
 	if err != nil {
 		return nil, err
 	}
 	res = &CpusetResult{
-		Requested: cpus, Available: FormatCPUList(avail), Cpus: st.Cpuset.Cpus, EffectiveCpus: st.Cpuset.EffectiveCpus,
+		Requested: cpus, Available: FormatCPUList(avail), Cpus: stats.Cpuset.Cpus, EffectiveCpus: stats.Cpuset.EffectiveCpus,
 		ChildAllowed: rep.Allowed, ChildAffinity: rep.Affinity,
 	}
 	o.progress("child may run on CPUs %s (Cpus_allowed_list), sched_getaffinity says %s", rep.Allowed, rep.Affinity)

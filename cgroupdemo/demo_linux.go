@@ -164,3 +164,27 @@ func cleanup(cg *Cgroup, err *error) {
 		*err = errors.Join(*err, fmt.Errorf("cleaning up: %w", cerr))
 	}
 }
+
+// steps numbers a demo's phases for --trace: "[2/5] start child".
+type steps struct {
+	n, total int
+	cur      trace.Span
+}
+
+func newSteps(total int) *steps { return &steps{total: total} }
+
+// next ends the current step and begins the next.
+func (s *steps) next(name string) {
+	s.cur.End()
+	s.n++
+	s.cur = trace.Step(s.n, s.total, name)
+}
+
+func (s *steps) end() { s.cur.End() }
+
+// cleanup is the last step of every demo.
+func (s *steps) cleanup(cg *Cgroup, err *error) {
+	s.next("clean up")
+	cleanup(cg, err)
+	s.end()
+}

@@ -67,13 +67,16 @@ func FreezeDemo(ctx context.Context, o Options, cfg FreezeConfig) (res *FreezeRe
 	defer unix.Munmap(mem)
 	counter := (*atomic.Uint64)(unsafe.Pointer(&mem[0]))
 
+	st := newSteps(6)
+	st.next("create cgroup")
 	cg, com, err := o.newDemo("freeze", Resources{})
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup(cg, &err)
+	defer st.cleanup(cg, &err)
 	stop := killOnCancel(ctx, cg)
 	defer stop()
+	st.next("start counting child in cgroup")
 	c, err := startChild(cg, entryCount, []*os.File{f}, "3")
 	if err != nil {
 		return nil, err
@@ -88,7 +91,7 @@ func FreezeDemo(ctx context.Context, o Options, cfg FreezeConfig) (res *FreezeRe
 	// expected it keeps watching (up to 30s) until there is some, so a
 	// loaded machine slows the demo down instead of failing it.
 	watch := func(phase string, expectProgress bool) error {
-		st, err := cg.Driver().FreezeState(cg.Name)
+		state, err := cg.Driver().FreezeState(cg.Name)
 		if err != nil {
 			return err
 		}
@@ -102,19 +105,22 @@ func FreezeDemo(ctx context.Context, o Options, cfg FreezeConfig) (res *FreezeRe
 			}
 		}
 		end := counter.Load()
-		res.Phases = append(res.Phases, FreezePhase{Phase: phase, State: st, Counted: end - start, WallNS: int64(time.Since(t0)), Counter: end})
-		o.progress("%-7s %-8s the child counted %d in %.2fs", phase, st, end-start, time.Since(t0).Seconds())
+		res.Phases = append(res.Phases, FreezePhase{Phase: phase, State: state, Counted: end - start, WallNS: int64(time.Since(t0)), Counter: end})
+		o.progress("%-7s %-8s the child counted %d in %.2fs", phase, state, end-start, time.Since(t0).Seconds())
 		return nil
 	}
+	st.next("watch it run")
 	if err := watch("running", true); err != nil {
 		return nil, err
 	}
+	st.next("freeze")
 	if err := cg.Freeze(ctx); err != nil {
 		return nil, err
 	}
 	if err := watch("frozen", false); err != nil {
 		return nil, err
 	}
+	st.next("thaw")
 	if err := cg.Thaw(ctx); err != nil {
 		return nil, err
 	}

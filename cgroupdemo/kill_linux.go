@@ -27,6 +27,9 @@ func (c *Cgroup) Kill() error {
 	if c.drv.Mode() == Unified && exists(filepath.Join(dir, "cgroup.kill")) {
 		return c.Apply([]Write{{File: "cgroup.kill", Value: "1"}})
 	}
+	if !populated(dir) {
+		return nil // nothing to kill: no freeze, no writes
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), FreezeTimeout)
 	defer cancel()
 	frozen := false
@@ -68,4 +71,19 @@ func (c *Cgroup) KillAndRemove() error {
 		kerr = nil
 	}
 	return errors.Join(kerr, c.Remove())
+}
+
+// populated reports whether any cgroup at or below dir holds a process.
+func populated(dir string) bool {
+	found := false
+	filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err == nil && e.IsDir() {
+			if procs, _ := readProcs(p); len(procs) > 0 {
+				found = true
+				return filepath.SkipAll
+			}
+		}
+		return nil
+	})
+	return found
 }

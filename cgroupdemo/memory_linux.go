@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/trace"
 	"golang.org/x/sys/unix"
 )
 
@@ -66,11 +67,13 @@ func MemoryDemo(ctx context.Context, o Options, cfg MemoryConfig) (res *MemoryRe
 	if err := r.Validate(1, nil); err != nil {
 		return nil, err
 	}
+	st := newSteps(5)
+	st.next("create cgroup")
 	cg, com, err := o.newDemo("memory", r)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup(cg, &err)
+	defer st.cleanup(cg, &err)
 	res = &MemoryResult{Alloc: cfg.Alloc, Step: cfg.Step, LimitWritten: strconv.FormatInt(cfg.Limit, 10)}
 	if cg.Driver().Mode() == Unified {
 		res.LimitFile, res.PeakFile, res.EventsFile = "memory.max", "memory.peak", "memory.events"
@@ -82,10 +85,12 @@ func MemoryDemo(ctx context.Context, o Options, cfg MemoryConfig) (res *MemoryRe
 
 	stop := killOnCancel(ctx, cg)
 	defer stop()
+	st.next("start child in cgroup")
 	c, err := startChild(cg, entryMemory, nil, strconv.FormatInt(cfg.Step, 10), strconv.FormatInt(cfg.Alloc, 10))
 	if err != nil {
 		return nil, err
 	}
+	st.next("touch memory until the kernel stops the child")
 	for {
 		var n int64
 		m, rerr := c.pipe.Receive()
@@ -108,12 +113,15 @@ func MemoryDemo(ctx context.Context, o Options, cfg MemoryConfig) (res *MemoryRe
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	st, serr := cg.Stats()
+	st.next("read the counters back")
+	stats, serr := cg.Stats()
 	if serr != nil {
 		return nil, errors.Join(err, serr)
 	}
-	res.Limit, res.Peak = st.Memory.Limit, st.Memory.Peak
-	res.OOMKills, res.MaxEvents = st.Memory.OOMKill, st.Memory.Max
+	res.Limit, res.Peak = stats.Memory.Limit, stats.Memory.Peak
+	res.OOMKills, res.MaxEvents = stats.Memory.OOMKill, stats.Memory.Max
+	trace.KernelEvent("cgroup read", trace.Str(res.LimitFile, strconv.FormatInt(res.Limit, 10)),
+		trace.Int(res.PeakFile, int64(res.Peak)), trace.Int("oom_kill", int64(res.OOMKills)))
 	com.record(cg)
 	res.Common = *com
 	return res, err

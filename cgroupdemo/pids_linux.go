@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/trace"
 )
 
 const entryForker = "cgroupdemo-forker"
@@ -57,18 +58,22 @@ func PidsDemo(ctx context.Context, o Options, cfg PidsConfig) (res *PidsResult, 
 	if cfg.Forks < 0 || cfg.Forks > 8192 {
 		return nil, fmt.Errorf("forks %d: want 1 to 8192", cfg.Forks)
 	}
+	st := newSteps(5)
+	st.next("create cgroup")
 	cg, com, err := o.newDemo("pids", Resources{PidsLimit: cfg.Max})
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup(cg, &err)
+	defer st.cleanup(cg, &err)
 	stop := killOnCancel(ctx, cg)
 	defer stop()
+	st.next("start child in cgroup")
 	c, err := startChild(cg, entryForker, nil, strconv.Itoa(cfg.Forks))
 	if err != nil {
 		return nil, err
 	}
 	defer c.kill()
+	st.next("fork until the kernel refuses")
 	var rep forkReport
 	if err := c.pipe.Expect("forked", &rep); err != nil {
 		if ctx.Err() != nil {
@@ -76,19 +81,21 @@ func PidsDemo(ctx context.Context, o Options, cfg PidsConfig) (res *PidsResult, 
 		}
 		return nil, fmt.Errorf("forker child: %w", err)
 	}
-	st, err := cg.Stats()
+	st.next("read the counters back")
+	stats, err := cg.Stats()
 	if err != nil {
 		return nil, err
 	}
+	trace.KernelEvent("pids", trace.Int("pids.current", int64(stats.Pids.Current)), trace.Int("pids.events max", int64(stats.Pids.Max)))
 	// Now let the child kill and reap its own children.
 	c.pipe.Send("reap", nil)
 	c.pipe.Expect(reexec.MsgReady, nil)
 	res = &PidsResult{
-		Max: st.Pids.Limit, Forks: cfg.Forks, Forked: rep.Forked, EAGAIN: rep.EAGAIN, OtherErrors: rep.Other,
-		ChildThreads: rep.Threads, Current: st.Pids.Current, MaxEvents: st.Pids.Max,
+		Max: stats.Pids.Limit, Forks: cfg.Forks, Forked: rep.Forked, EAGAIN: rep.EAGAIN, OtherErrors: rep.Other,
+		ChildThreads: rep.Threads, Current: stats.Pids.Current, MaxEvents: stats.Pids.Max,
 	}
 	o.progress("%d of %d forks succeeded, %d failed with EAGAIN; pids.current %d = %d threads of the child + %d processes",
-		rep.Forked, cfg.Forks, rep.EAGAIN, st.Pids.Current, rep.Threads, rep.Forked)
+		rep.Forked, cfg.Forks, rep.EAGAIN, stats.Pids.Current, rep.Threads, rep.Forked)
 	if rep.FirstError != "" {
 		o.progress("first other error: %s", rep.FirstError)
 	}

@@ -59,11 +59,13 @@ func SharesDemo(ctx context.Context, o Options, cfg SharesConfig) (res *SharesRe
 		cpu++
 	}
 	pin := strconv.Itoa(cpu)
+	st := newSteps(4)
+	st.next("create cgroups")
 	top, com, err := o.newDemo("cpu-shares", Resources{CpusetCpus: pin})
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup(top, &err)
+	defer st.cleanup(top, &err)
 	stop := killOnCancel(ctx, top)
 	defer stop()
 
@@ -84,6 +86,7 @@ func SharesDemo(ctx context.Context, o Options, cfg SharesConfig) (res *SharesRe
 		res.Children = append(res.Children, sc)
 		cgs = append(cgs, cg)
 	}
+	st.next("start competing children")
 	var childWrites []string
 	before := make([]uint64, len(cgs))
 	for i, cg := range cgs {
@@ -98,6 +101,7 @@ func SharesDemo(ctx context.Context, o Options, cfg SharesConfig) (res *SharesRe
 		}
 		before[i] = st.CPU.UsageNS
 	}
+	st.next("measure CPU time")
 	start := time.Now()
 	if err := sleepCtx(ctx, time.Duration(cfg.Seconds*float64(time.Second))); err != nil {
 		return nil, err
