@@ -173,7 +173,7 @@ func (m Mount) Shell() []string {
 	default:
 		opts := m.Flags.options()
 		if m.Data != "" {
-			opts = append(opts, shorten(m.Data, 200))
+			opts = append(opts, shorten(m.Data, 1024))
 		}
 		c := "mount -t " + m.Type
 		if len(opts) > 0 {
