@@ -31,6 +31,8 @@ type Container struct {
 	Rootfs  Rootfs    `json:"Rootfs"`
 	Network Network   `json:"NetworkSettings"`
 	Cgroup  string    `json:"CgroupPath"`
+	// Options are the flags it was created with, for `vitro start`.
+	Options RunOptions `json:"Options"`
 }
 
 // Config is what the user asked for, merged with the image's config.

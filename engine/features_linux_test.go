@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -139,4 +141,86 @@ func TestRunPublishedPort(t *testing.T) {
 		t.Errorf("container: %v", err)
 	}
 	assertNothingLeft(t, e)
+}
+
+func TestCreateThenStart(t *testing.T) {
+	e := testEngine(t)
+	var out strings.Builder
+	c, err := e.Create(context.Background(), RunOptions{Image: "busybox", Name: "made", Cmd: []string{"sh", "-c", "echo run=$((6*7))"}},
+		Stdio{In: strings.NewReader(""), Out: &out, Err: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State.Status != StatusCreated || c.State.Pid != 0 {
+		t.Errorf("after create: %+v", c.State)
+	}
+	if _, err := os.Stat(c.Rootfs.Upper); err != nil {
+		t.Errorf("create made no upper directory: %v", err)
+	}
+	if err := e.Start(context.Background(), "made", true, false, Stdio{In: strings.NewReader(""), Out: &out, Err: &out}); err != nil {
+		t.Fatalf("start: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "run=42") {
+		t.Errorf("start -a output %q", out.String())
+	}
+	got, _ := e.Get("made")
+	if got.State.Status != StatusExited {
+		t.Errorf("after the program ended: %s", got.State.Status)
+	}
+	if err := e.Remove("made", false); err != nil {
+		t.Fatal(err)
+	}
+	assertNothingLeft(t, e)
+}
+
+// TestPauseAt stops before step 4 and checks, while paused, what a student
+// would look at: the container's init is alive in its own namespaces and
+// has no eth0 yet.
+func TestPauseAt(t *testing.T) {
+	e := testEngine(t)
+	pr, pw := io.Pipe()
+	var errb strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- e.Run(context.Background(), RunOptions{Image: "busybox", Remove: true, PauseAt: "network", Cmd: []string{"true"}},
+			Stdio{In: pr, Out: io.Discard, Err: &syncWriter{w: &errb}})
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	var c *Container
+	for time.Now().Before(deadline) {
+		cs, _ := e.Containers.List()
+		if len(cs) == 1 && cs[0].Rootfs.Merged != "" && cs[0].State.Pid != 0 {
+			c = cs[0]
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if c == nil {
+		t.Fatal("no paused container appeared")
+	}
+	if nsInode(c.State.Pid, "net") == nsInode(os.Getpid(), "net") {
+		t.Error("paused init shares the host's network namespace")
+	}
+	if _, err := os.Stat(fmt.Sprintf("/sys/class/net/veth%s", c.ID[:8])); err == nil {
+		t.Error("the veth exists before step 4")
+	}
+	pw.Write([]byte("\n"))
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if !strings.Contains(errb.String(), "paused before step 4/6 (network)") {
+		t.Errorf("pause message missing:\n%s", errb.String())
+	}
+	assertNothingLeft(t, e)
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 
 	"github.com/vitro-dev/vitro/cgroupdemo"
+	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/netdemo"
 )
@@ -80,6 +81,17 @@ func (e *Engine) Remove(ref string, force bool) error {
 	if err := e.releaseRuntime(c); err != nil {
 		return err
 	}
+	return e.removeRecord(c)
+}
+
+// removeRecord unpins the container's image and deletes its directory:
+// record, upper, work.
+func (e *Engine) removeRecord(c *Container) error {
+	if store, err := image.Open(e.Config.DataRoot); err == nil && c.ImageID != "" {
+		if err := store.Release(c.ImageID, c.ID); err != nil {
+			return err
+		}
+	}
 	if err := e.Containers.Remove(c.ID); err != nil {
 		return err
 	}
@@ -109,8 +121,12 @@ func (e *Engine) releaseRuntime(c *Container) error {
 	if c.Network.IPAddress != "" {
 		if s, err := netdemo.ParseSubnet(e.Config.BIP); err == nil {
 			pool := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s)
-			if err := pool.Release(net.ParseIP(c.Network.IPAddress)); err != nil && !errors.Is(err, netdemo.ErrNotAllocated) {
-				return err
+			// Only if the address is still this container's: once released
+			// it may have gone to another.
+			if st, err := pool.State(); err == nil && st.Allocated[c.Network.IPAddress].Owner == c.ID {
+				if err := pool.Release(net.ParseIP(c.Network.IPAddress)); err != nil && !errors.Is(err, netdemo.ErrNotAllocated) {
+					return err
+				}
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/netdemo"
@@ -30,8 +31,13 @@ type Stdio struct {
 // below; a failure at any step undoes every earlier one.
 func (e *Engine) Run(ctx context.Context, o RunOptions, stdio Stdio) error {
 	r := &run{e: e, o: o, stdio: stdio}
-	defer r.undoOnFailure()
+	return r.steps(ctx)
+}
 
+// steps runs the six steps in order; for `vitro start`, r.c is the
+// container made by `vitro create`, and step 2 skips making its record.
+func (r *run) steps(ctx context.Context) error {
+	defer r.undoOnFailure()
 	for i, step := range []func(context.Context) error{
 		r.image,   // 1. find the image locally or pull it
 		r.create,  // 2. the container record, its cgroup, init in new namespaces
@@ -43,7 +49,7 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, stdio Stdio) error {
 		if err := r.pause(ctx, i+1); err != nil {
 			return r.fail(i+1, err)
 		}
-		span := trace.Step(i+1, len(steps), steps[i])
+		span := stepSpan(i + 1)
 		err := step(ctx)
 		span.End()
 		if err != nil {
@@ -60,6 +66,7 @@ type run struct {
 	o     RunOptions
 	stdio Stdio
 
+	store    *image.Store
 	img      *imageInfo
 	c        *Container
 	cgroup   cgroupHandle
@@ -145,7 +152,7 @@ func (r *run) pause(ctx context.Context, n int) error {
 	go func() {
 		var b [1]byte
 		for {
-			n, err := os.Stdin.Read(b[:])
+			n, err := r.stdio.In.Read(b[:])
 			if err != nil {
 				done <- fmt.Errorf("--pause-at: reading Enter from stdin: %w", err)
 				return
@@ -163,6 +170,8 @@ func (r *run) pause(ctx context.Context, n int) error {
 		return ctx.Err()
 	}
 }
+
+func stepSpan(n int) trace.Span { return trace.Step(n, len(steps), steps[n-1]) }
 
 // ParsePauseAt checks a --pause-at value: a step number 1–6 or a name.
 func ParsePauseAt(s string) error {

@@ -9,8 +9,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vitro-dev/vitro/fsdemo"
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/netdemo"
 	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
@@ -19,41 +21,16 @@ import (
 // with the limits written, and its init started in new namespaces, held
 // on the sync socket until the next steps are done.
 func (r *run) create(ctx context.Context) error {
-	o := r.o
-	argv, err := resolveArgv(r.img.Entrypoint, r.img.Cmd, o.Entrypoint, o.Cmd)
+	if r.c == nil {
+		if err := r.record(ctx); err != nil {
+			return err
+		}
+	}
+	c := r.c
+	limits, err := parseLimits(r.o)
 	if err != nil {
 		return err
 	}
-	env, err := mergeEnv(r.img.Env, o.EnvFiles, o.Env)
-	if err != nil {
-		return err
-	}
-	limits, err := parseLimits(o)
-	if err != nil {
-		return err
-	}
-	c := &Container{
-		Name: o.Name, Image: o.Image, ImageID: r.img.ID, Created: time.Now().UTC(),
-		Path: argv[0], Args: argv[1:],
-		Config: Config{
-			Hostname: o.Hostname, User: firstNonEmpty(o.User, r.img.User), Env: env,
-			Cmd: argv, WorkingDir: firstNonEmpty(o.WorkingDir, r.img.WorkingDir),
-			Tty: o.Tty, OpenStdin: o.Interactive, AutoRemove: o.Remove,
-			NetworkMode: firstNonEmpty(o.Network, "bridge"), Limits: limits.Limits,
-		},
-		State: State{Status: StatusCreated},
-	}
-	if err := r.e.Containers.Create(c); err != nil {
-		return err
-	}
-	r.c = c
-	r.onFailure("container record "+c.ID[:12], func() error { return r.e.Containers.Remove(c.ID) })
-	if c.Config.Hostname == "" {
-		c.Config.Hostname = c.ID[:12]
-	}
-	trace.Action("container record", trace.Str("id", c.ID[:12]), trace.Str("name", c.Name),
-		trace.Str("path", r.e.Containers.DirOf(c.ID)))
-
 	cg, err := createCgroup(c.ID, limits)
 	if err != nil {
 		return err
@@ -130,4 +107,76 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// record makes the container's record (status created) and pins its
+// image: the part of step 2 that `vitro create` does alone.
+func (r *run) record(ctx context.Context) error {
+	o := r.o
+	argv, err := resolveArgv(r.img.Entrypoint, r.img.Cmd, o.Entrypoint, o.Cmd)
+	if err != nil {
+		return err
+	}
+	env, err := mergeEnv(r.img.Env, o.EnvFiles, o.Env)
+	if err != nil {
+		return err
+	}
+	limits, err := parseLimits(o)
+	if err != nil {
+		return err
+	}
+	if err := r.checkOptions(); err != nil {
+		return err
+	}
+	c := &Container{
+		Name: o.Name, Image: o.Image, ImageID: r.img.ID, Created: time.Now().UTC(),
+		Path: argv[0], Args: argv[1:],
+		Config: Config{
+			Hostname: o.Hostname, User: firstNonEmpty(o.User, r.img.User), Env: env,
+			Cmd: argv, WorkingDir: firstNonEmpty(o.WorkingDir, r.img.WorkingDir),
+			Tty: o.Tty, OpenStdin: o.Interactive, AutoRemove: o.Remove,
+			NetworkMode: firstNonEmpty(o.Network, "bridge"), Limits: limits.Limits,
+		},
+		Options: o,
+		State:   State{Status: StatusCreated},
+	}
+	if err := r.e.Containers.Create(c); err != nil {
+		return err
+	}
+	r.c = c
+	r.onFailure("container record "+c.ID[:12], func() error { return r.e.Containers.Remove(c.ID) })
+	if c.Config.Hostname == "" {
+		c.Config.Hostname = c.ID[:12]
+	}
+	trace.Action("container record", trace.Str("id", c.ID[:12]), trace.Str("name", c.Name),
+		trace.Str("path", r.e.Containers.DirOf(c.ID)))
+	if _, err := r.store.Use(ctx, c.ImageID, c.ID); err != nil {
+		return err
+	}
+	r.onFailure("image pin of "+c.ID[:12], func() error { return r.store.Release(c.ImageID, c.ID) })
+	return r.e.Containers.Save(c)
+}
+
+// checkOptions refuses, before anything is made, option values that a
+// later step would refuse anyway.
+func (r *run) checkOptions() error {
+	switch firstNonEmpty(r.o.Network, "bridge") {
+	case "bridge", "none", "host":
+	default:
+		return fmt.Errorf("--network %q: want bridge, none or host", r.o.Network)
+	}
+	if _, err := ResolveCaps(r.o.CapAdd, r.o.CapDrop, r.o.Privileged); err != nil {
+		return err
+	}
+	for _, v := range r.o.Volumes {
+		if _, err := fsdemo.ParseVolume(v); err != nil {
+			return fmt.Errorf("-v %q: %w", v, err)
+		}
+	}
+	for _, p := range r.o.Publish {
+		if _, err := netdemo.ParsePortSpec(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }

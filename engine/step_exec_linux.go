@@ -87,8 +87,15 @@ func (r *run) wait(ctx context.Context) error {
 	c.State.Status, c.State.Pid, c.State.ExitCode, c.State.FinishedAt = StatusExited, 0, st.Code, time.Now().UTC()
 	trace.Action("exited", trace.Int("status", int64(st.Code)), trace.Str("signal", st.Signal))
 	r.stop()
+	// What stop released is no longer the container's (docker, too, shows
+	// a stopped container without an address).
+	c.Network = Network{Bridge: c.Network.Bridge, MacAddress: c.Network.MacAddress}
+	c.Cgroup = ""
 	if c.Config.AutoRemove {
-		r.undoAll()
+		r.undo = nil
+		if err := r.e.removeRecord(c); err != nil {
+			return err
+		}
 	} else if err := r.e.Containers.Save(c); err != nil {
 		return err
 	}

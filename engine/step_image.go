@@ -28,7 +28,12 @@ func (r *run) image(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	im, err := store.Get(r.o.Image)
+	r.store = store
+	ref := r.o.Image
+	if r.c != nil {
+		ref = r.c.ImageID // vitro start: the image the container was created from
+	}
+	im, err := store.Get(ref)
 	switch {
 	case err == nil:
 		trace.Action("found locally", trace.Str("ref", r.o.Image), trace.Str("id", image.ShortID(im.Id)))

@@ -18,13 +18,11 @@ import (
 // applies them, so none of them ever appears in the host's mount table.
 func (r *run) rootfs(ctx context.Context) error {
 	c := r.c
-	dir := r.e.Containers.DirOf(c.ID)
-	upper, work, merged := filepath.Join(dir, "upper"), filepath.Join(dir, "work"), filepath.Join(dir, "merged")
-	for _, d := range []string{upper, work, merged} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
-		}
+	rfs, err := r.rootfsDirs()
+	if err != nil {
+		return err
 	}
+	upper, work, merged := rfs.Upper, rfs.Work, rfs.Merged
 	ov, err := fsdemo.Overlay(r.img.Layers, upper, work, merged)
 	if err != nil {
 		return err
@@ -77,6 +75,21 @@ func (r *run) rootfs(ctx context.Context) error {
 		trace.Action("terminal", trace.Str("slave", "/dev/pts/0 of the container's devpts"), trace.Str("master", "passed to vitro over the sync socket (SCM_RIGHTS)"))
 	}
 	return r.e.Containers.Save(c)
+}
+
+// rootfsDirs makes the container's upper, work and merged directories
+// (kept across restarts: the upper directory is the container's writes).
+func (r *run) rootfsDirs() (Rootfs, error) {
+	dir := r.e.Containers.DirOf(r.c.ID)
+	rfs := Rootfs{Driver: "overlay2", Lowers: r.img.Layers, Upper: filepath.Join(dir, "upper"),
+		Work: filepath.Join(dir, "work"), Merged: filepath.Join(dir, "merged")}
+	for _, d := range []string{rfs.Upper, rfs.Work, rfs.Merged} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return rfs, err
+		}
+	}
+	r.c.Rootfs = rfs
+	return rfs, r.e.Containers.Save(r.c)
 }
 
 // expect receives the next message from init, turning its failure report
