@@ -3,6 +3,7 @@ package image
 import (
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -15,6 +16,10 @@ const (
 	hubRegistry = name.DefaultRegistry // "index.docker.io"
 )
 
+// pathComponent is one component of a repository path, from the
+// distribution reference grammar.
+var pathComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
+
 // ParseReference parses an image reference with Docker Hub's defaults:
 // "busybox" is docker.io/library/busybox:latest, "me/app" is
 // docker.io/me/app:latest. A host with a dot, a colon or "localhost" names
@@ -26,6 +31,13 @@ func ParseReference(s string, opts ...name.Option) (name.Reference, error) {
 	ref, err := name.ParseReference(s, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("image reference %q: %w (want NAME[:TAG|@DIGEST], lower-case, such as busybox:latest)", s, err)
+	}
+	// go-containerregistry checks the characters; docker's grammar also
+	// wants every path component to start and end with a letter or digit.
+	for _, c := range strings.Split(ref.Context().RepositoryStr(), "/") {
+		if !pathComponent.MatchString(c) {
+			return nil, fmt.Errorf("image reference %q: path component %q: want lower-case letters and digits, separated by '.', '_', '__' or '-'", s, c)
+		}
 	}
 	return ref, nil
 }

@@ -225,6 +225,9 @@ func (u *unpacker) file(p string, hdr *tar.Header, r io.Reader) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || (err == nil && n != hdr.Size) {
+		return fmt.Errorf("%w: the header says %d bytes, the archive ends after %d", ErrSizeMismatch, hdr.Size, n)
+	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", p, err)
 	}
