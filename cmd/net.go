@@ -233,8 +233,10 @@ address (a free 10.99.x.1/24), a namespace on it with the next address and a
 default route via the gateway, a tiny server inside on the container port, an
 nftables table with masquerade for the subnet, and DNAT rules for the host
 port in the prerouting (other hosts) and output (this host) chains. Then
-connect to 127.0.0.1:HOST and print the server's answer and the rules with
-their packet counters, which show what carried the request.
+connect to 127.0.0.1:HOST, and from a second namespace that plays another host
+(linked to the host by a veth pair) to the host's address on that link, and
+print the server's answers and the rules with their packet counters, which
+show what carried each request.
 
 The host's loopback reaches the port without a proxy process because
 route_localnet is set on the bridge (see docs/networking.md).`,
@@ -263,7 +265,7 @@ route_localnet is set on the bridge (see docs/networking.md).`,
 			for _, r := range res.Requests {
 				fmt.Fprintf(w, "Request from %s to %s\nAnswer: %s\n\n", r.From, r.To, r.Reply)
 			}
-			fmt.Fprintf(w, "Rules of nft table ip %s after the request (nft -a list table ip %s):\n", res.Published.Table, res.Published.Table)
+			fmt.Fprintf(w, "Rules of nft table ip %s after the requests (nft -a list table ip %s):\n", res.Published.Table, res.Published.Table)
 			t := &Table{Header: []string{"chain", "handle", "rule", "packets", "bytes"}}
 			for _, r := range res.Rules {
 				t.Append(r.Chain, fmt.Sprint(r.Handle), r.Rule, fmt.Sprint(r.Packets), fmt.Sprint(r.Bytes))

@@ -106,11 +106,24 @@ func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err er
 	if pub.Mapping.HostIP != "" {
 		host = pub.Mapping.HostIP
 	}
-	req, err := request(ctx, m.Proto, net.JoinHostPort(host, strconv.Itoa(int(pub.Mapping.HostPort))))
+	req, err := request(ctx, nil, m.Proto, net.JoinHostPort(host, strconv.Itoa(int(pub.Mapping.HostPort))))
 	if err != nil {
 		return res, err
 	}
 	res.Requests = append(res.Requests, req)
+	if pub.Mapping.HostIP == "" {
+		// The same port, reached from "another host": a namespace linked
+		// to the host, asking for the host's address on that link.
+		client, hostAddr, err := remoteClient(&u, sfx, name)
+		if err != nil {
+			return res, err
+		}
+		req, err := request(ctx, client, m.Proto, net.JoinHostPort(hostAddr.String(), strconv.Itoa(int(pub.Mapping.HostPort))))
+		if err != nil {
+			return res, err
+		}
+		res.Requests = append(res.Requests, req)
+	}
 	res.Rules, err = nat.Rules()
 	return res, err
 }
@@ -122,17 +135,27 @@ func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err er
 // file in the temporary directory makes the pair atomic for every vitro
 // demo and test on the host.
 func demoBridge(name string) (Subnet, *Bridge, error) {
+	var br *Bridge
+	s, err := claimSubnet(func(s Subnet) (err error) {
+		br, err = EnsureBridge(name, s.GatewayCIDR().String())
+		return err
+	})
+	return s, br, err
+}
+
+// claimSubnet picks a free demo subnet and runs take, which must make
+// the subnet's route (by adding an address), under the lock.
+func claimSubnet(take func(Subnet) error) (Subnet, error) {
 	lock, err := fsutil.LockFile(filepath.Join(os.TempDir(), "vitro-netdemo-subnets.lock"))
 	if err != nil {
-		return Subnet{}, nil, fmt.Errorf("locking the demo subnets: %w", err)
+		return Subnet{}, fmt.Errorf("locking the demo subnets: %w", err)
 	}
 	defer lock.Unlock()
 	s, err := pickDemoSubnet()
 	if err != nil {
-		return s, nil, err
+		return s, err
 	}
-	br, err := EnsureBridge(name, s.GatewayCIDR().String())
-	return s, br, err
+	return s, take(s)
 }
 
 // pickDemoSubnet chooses a /24 of 10.99.0.0/16 that no host route
@@ -201,13 +224,20 @@ func serveInNS(ns *NS, m PortMapping, ip net.IP) (stop func() error, err error) 
 	return l.Close, nil
 }
 
-// request connects from the host (this process's namespace) and reads
-// the one-line answer.
-func request(ctx context.Context, proto, addr string) (Request, error) {
+// request connects to addr and reads the one-line answer: from the host
+// (this process's namespace) when from is nil, else from inside from.
+func request(ctx context.Context, from *NS, proto, addr string) (Request, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	var d net.Dialer
-	c, err := d.DialContext(ctx, proto+"4", addr)
+	var c net.Conn
+	dial := func() (err error) { c, err = d.DialContext(ctx, proto+"4", addr); return }
+	var err error
+	if from == nil {
+		err = dial()
+	} else {
+		err = from.Do(dial)
+	}
 	if err != nil {
 		return Request{}, fmt.Errorf("request to published port %s/%s: %w", addr, proto, err)
 	}
@@ -223,7 +253,11 @@ func request(ctx context.Context, proto, addr string) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("reading the answer from published port %s/%s: %w", addr, proto, err)
 	}
-	return Request{From: c.LocalAddr().String(), To: addr, Reply: strings.TrimSpace(line)}, nil
+	r := Request{From: c.LocalAddr().String(), To: addr, Reply: strings.TrimSpace(line)}
+	if from != nil {
+		r.From += " in netns " + from.Label
+	}
+	return r, nil
 }
 
 func readSysctl(path string) string {
