@@ -38,8 +38,12 @@ func demoOptions(c *cobra.Command) cgroupdemo.Options {
 	return cgroupdemo.Options{Progress: func(s string) { fmt.Fprintln(w, s) }}
 }
 
-// demoError says that an interrupted demo cleaned up after itself.
-func demoError(err error) error {
+// demoError names the flag a bad value came from, and says that an
+// interrupted demo cleaned up after itself.
+func demoError(flag string, err error) error {
+	if errors.Is(err, cgroupdemo.ErrInvalidResources) {
+		return flagError(flag, err)
+	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("interrupted: the demo's child was killed and its cgroup removed: %w", err)
 	}
@@ -99,11 +103,8 @@ memory.oom_control (v1). This is what docker run -m does.`,
 				return flagError("step", err)
 			}
 			res, err := cgroupdemo.MemoryDemo(c.Context(), demoOptions(c), cfg)
-			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
-				return flagError("limit", err)
-			}
 			if err != nil {
-				return demoError(err)
+				return demoError("limit", err)
 			}
 			ended := "exited with status " + fmt.Sprint(res.ExitCode) + " (never reached the limit)"
 			if res.Killed {
@@ -154,11 +155,8 @@ docker run --cpu-shares: a weight that matters only under contention.`,
 					return errors.New("--cpus and --shares are two demos: give one of them")
 				}
 				res, err := cgroupdemo.SharesDemo(c.Context(), demoOptions(c), cgroupdemo.SharesConfig{Shares: shares, Seconds: seconds})
-				if errors.Is(err, cgroupdemo.ErrInvalidResources) {
-					return flagError("shares", err)
-				}
 				if err != nil {
-					return demoError(err)
+					return demoError("shares", err)
 				}
 				if !isTable(format) {
 					return render(w, format, res, nil)
@@ -184,11 +182,8 @@ docker run --cpu-shares: a weight that matters only under contention.`,
 				return flagError("cpus", err)
 			}
 			res, err := cgroupdemo.CPUDemo(c.Context(), demoOptions(c), cgroupdemo.CPUConfig{NanoCPUs: nano, Seconds: seconds})
-			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
-				return flagError("cpus", err)
-			}
 			if err != nil {
-				return demoError(err)
+				return demoError("cpus", err)
 			}
 			return itemTable(w, format, res, res.Writes, [][2]string{
 				{"cgroup mode", res.Mode},
@@ -226,11 +221,8 @@ threads count against the limit too. This is docker run --pids-limit.`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			res, err := cgroupdemo.PidsDemo(c.Context(), demoOptions(c), cgroupdemo.PidsConfig{Max: max, Forks: forks})
-			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
-				return flagError("max", err)
-			}
 			if err != nil {
-				return demoError(err)
+				return demoError("max", err)
 			}
 			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
 				{"cgroup mode", res.Mode},
@@ -263,11 +255,8 @@ may run on as the kernel reports them to it: Cpus_allowed_list in its
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			res, err := cgroupdemo.CpusetDemo(c.Context(), demoOptions(c), cpus)
-			if errors.Is(err, cgroupdemo.ErrInvalidResources) {
-				return flagError("cpus", err)
-			}
 			if err != nil {
-				return demoError(err)
+				return demoError("cpus", err)
 			}
 			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
 				{"cgroup mode", res.Mode},
@@ -299,7 +288,7 @@ but the kernel does not schedule them. This is docker pause and unpause.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			res, err := cgroupdemo.FreezeDemo(c.Context(), demoOptions(c), cgroupdemo.FreezeConfig{Seconds: seconds})
 			if err != nil {
-				return demoError(err)
+				return demoError("", err)
 			}
 			w := c.OutOrStdout()
 			if !isTable(format) {
