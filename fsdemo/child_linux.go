@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
@@ -138,7 +139,7 @@ func runChild(ctx context.Context, entry string, cloneflags uintptr, input, out 
 	defer p.Close()
 	if err := cmd.Start(); err != nil {
 		childEnd.Close()
-		return fmt.Errorf("starting the demo's child (%s): %w", entry, err)
+		return fmt.Errorf("starting the demo's child %s with clone(%s): %w", entry, cloneNames(cmd.SysProcAttr.Cloneflags), err)
 	}
 	childEnd.Close()
 	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
@@ -211,4 +212,18 @@ func decode(in json.RawMessage, v any) error {
 		return fmt.Errorf("demo child: bad input: %w", err)
 	}
 	return nil
+}
+
+func cloneNames(f uintptr) string {
+	var n []string
+	for _, c := range []struct {
+		f    uintptr
+		name string
+	}{{unix.CLONE_NEWNS, "CLONE_NEWNS"}, {unix.CLONE_NEWPID, "CLONE_NEWPID"}, {unix.CLONE_NEWUTS, "CLONE_NEWUTS"},
+		{unix.CLONE_NEWIPC, "CLONE_NEWIPC"}, {unix.CLONE_NEWNET, "CLONE_NEWNET"}, {unix.CLONE_NEWUSER, "CLONE_NEWUSER"}} {
+		if f&c.f != 0 {
+			n = append(n, c.name)
+		}
+	}
+	return strings.Join(n, "|")
 }
