@@ -60,20 +60,21 @@ func init() { reexec.Register("nsdemo-mnt", mntChild) }
 //
 //	unshare --mount --propagation private --fork sh -c 'mount -t tmpfs tmpfs DIR; grep DIR /proc/self/mountinfo'
 func Mnt(ctx context.Context, opts Options) (*MntResult, error) {
+	r := &MntResult{}
+	s, err := start(ctx, "mnt", unix.CLONE_NEWNS, &r.Result, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer s.stop()
+	// The child waits for "go": make its mount point now. The tmpfs will
+	// live in the child's namespace and die with it; only the empty
+	// directory is the host's to remove.
 	dir, err := os.MkdirTemp("", "vitro-ns-mnt-")
 	if err != nil {
 		return nil, fmt.Errorf("making the mount point: %w", err)
 	}
-	r := &MntResult{Target: dir}
-	s, err := start(ctx, "mnt", unix.CLONE_NEWNS, &r.Result, opts)
-	if err != nil {
-		os.Remove(dir)
-		return nil, err
-	}
-	// The tmpfs lives in the child's namespace and dies with it; only the
-	// empty directory is the host's to remove.
 	s.onCleanup(func() { os.Remove(dir) })
-	defer s.stop()
+	r.Target = dir
 	s.did("mkdir", dir)
 
 	var in mntInside

@@ -110,7 +110,7 @@ func flagName(flags uintptr, t Type) string {
 // did records a parent action and traces it.
 func (s *session) did(call, detail string) {
 	s.res.Actions = append(s.res.Actions, Action{By: "parent", Call: call, Detail: detail})
-	trace.KernelEvent(call, trace.Str("by", "parent"), trace.Str("detail", detail))
+	trace.Action(call, trace.Str("by", "parent"), trace.Str("detail", detail))
 }
 
 // onCleanup registers f to run when the demo ends, last registered first.
@@ -136,7 +136,7 @@ func (s *session) handshake(data, view any) error {
 	}
 	for _, a := range m.Actions {
 		s.res.Actions = append(s.res.Actions, a)
-		trace.KernelEvent(a.Call, trace.Str("by", "child"), trace.Int("pid", int64(s.res.ChildPID)), trace.Str("detail", a.Detail))
+		trace.Action(a.Call, trace.Str("by", "child"), trace.Int("pid", int64(s.res.ChildPID)), trace.Str("detail", a.Detail))
 	}
 	if view != nil && len(m.View) > 0 {
 		return json.Unmarshal(m.View, view)
@@ -152,6 +152,12 @@ func (s *session) finish(o Outcome, bye any) error {
 		return s.fail("reading namespace inodes", err)
 	}
 	s.res.Inodes = rows
+	for _, r := range rows {
+		trace.KernelEvent("ns inode", trace.Str("type", r.Type), trace.Int("host", int64(r.Host)), trace.Int("inside", int64(r.Inside)), trace.Bool("differs", r.Differs))
+	}
+	for _, sh := range s.res.Shell {
+		trace.Shell(sh)
+	}
 	if s.opts.Ready != nil {
 		if err := s.opts.Ready(o); err != nil {
 			return err

@@ -83,15 +83,6 @@ func User(ctx context.Context, opts Options) (*UserResult, error) {
 	r := &UserResult{}
 	r.HostUIDMap = readTrim("/proc/self/uid_map")
 	r.HostCapEff = statusField("/proc/self/status", "CapEff")
-	// A directory the mapped root owns, for the file it will create.
-	dir, err := os.MkdirTemp("", "vitro-ns-user-")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Chown(dir, uid, gid); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("chown %s to the mapped root: %w", dir, err)
-	}
 	// The maps must exist before the child's execve: execve recomputes
 	// capabilities, and a process whose uid is not root of its user
 	// namespace (host uid 0 is unmapped there) keeps none. So the parent
@@ -108,19 +99,24 @@ func User(ctx context.Context, opts Options) (*UserResult, error) {
 		a.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 	})
 	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
-	s.onCleanup(func() { os.RemoveAll(dir) })
 	defer s.stop()
-	s.did("mkdir+chown", fmt.Sprintf("%s owned by %d:%d", dir, uid, gid))
-
 	pid := s.res.ChildPID
 	for _, f := range []string{"uid_map", "gid_map"} {
 		p := fmt.Sprintf("/proc/%d/%s", pid, f)
-		got := readTrim(p)
-		s.did("write "+f, fmt.Sprintf("%q > %s (before the child's execve)", got, p))
+		s.did("write "+f, fmt.Sprintf("%q > %s (before the child's execve)", readTrim(p), p))
 	}
+	// A directory the mapped root owns, for the file it will create.
+	dir, err := os.MkdirTemp("", "vitro-ns-user-")
+	if err != nil {
+		return nil, err
+	}
+	s.onCleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chown(dir, uid, gid); err != nil {
+		return nil, fmt.Errorf("chown %s to the mapped root: %w", dir, err)
+	}
+	s.did("mkdir+chown", fmt.Sprintf("%s owned by %d:%d", dir, uid, gid))
 	r.UIDMap, r.GIDMap = readTrim(fmt.Sprintf("/proc/%d/uid_map", pid)), readTrim(fmt.Sprintf("/proc/%d/gid_map", pid))
 
 	var in userInside
