@@ -195,3 +195,79 @@ func TestRunWithoutRmKeepsRecord(t *testing.T) {
 	}
 	assertNothingLeft(t, e)
 }
+
+// TestFailureAtEachStepUndoes injects a failure into steps 3, 4 and 5 and
+// checks the exit status and that nothing made by earlier steps remains.
+func TestFailureAtEachStepUndoes(t *testing.T) {
+	e := testEngine(t)
+	t.Run("step 3: bind of a missing source", func(t *testing.T) {
+		_, _, err := runIn(t, e, RunOptions{Remove: true, Volumes: []string{"/nonexistent-vitro-src:/data"}, Cmd: []string{"true"}})
+		var se *StepError
+		if exitCodeOf(err) != 125 || !errors.As(err, &se) || se.Step != 3 {
+			t.Errorf("got %v, want a step 3 error with status 125", err)
+		}
+		assertNothingLeft(t, e)
+	})
+	t.Run("step 4: a pool that overlaps a host route", func(t *testing.T) {
+		bad := *e.Config
+		bad.Bridge = testenv.Name("vtx")
+		routes, err := netdemo.HostLinks().Routes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range routes {
+			if r.Dst != nil && r.Device != e.Config.Bridge {
+				ones, _ := r.Dst.Mask.Size()
+				if ones > 0 && ones <= 30 {
+					gw := append(net.IP(nil), r.Dst.IP.To4()...)
+					gw[3] |= 1
+					bad.BIP = fmt.Sprintf("%s/%d", gw, ones) // inside a subnet the host routes already
+					break
+				}
+			}
+		}
+		if bad.BIP == e.Config.BIP {
+			t.Fatalf("no host route to overlap among %v", routes)
+		}
+		eb := &Engine{Config: &bad, Containers: e.Containers}
+		_, _, err = runIn(t, eb, RunOptions{Remove: true, Cmd: []string{"true"}})
+		var se *StepError
+		if exitCodeOf(err) != 125 || !errors.As(err, &se) || se.Step != 4 {
+			t.Errorf("got %v, want a step 4 error with status 125", err)
+		}
+		if _, err := net.InterfaceByName(bad.Bridge); err == nil {
+			t.Errorf("bridge %s was left behind", bad.Bridge)
+			netdemo.RemoveBridge(bad.Bridge)
+		}
+		assertNothingLeft(t, e)
+	})
+	t.Run("step 5: a full pool", func(t *testing.T) {
+		s, _ := netdemo.ParseSubnet(e.Config.BIP)
+		pool := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s)
+		var taken []net.IP
+		for {
+			a, err := pool.Allocate("someone-else")
+			if err != nil {
+				break
+			}
+			taken = append(taken, a.IP)
+		}
+		_, _, err := runIn(t, e, RunOptions{Remove: true, Cmd: []string{"true"}})
+		for _, ip := range taken {
+			pool.Release(ip)
+		}
+		var se *StepError
+		if exitCodeOf(err) != 125 || !errors.As(err, &se) || se.Step != 5 || !errors.Is(err, netdemo.ErrPoolFull) {
+			t.Errorf("got %v, want a step 5 pool-full error with status 125", err)
+		}
+		links, _ := net.Interfaces()
+		for _, l := range links {
+			if strings.HasPrefix(l.Name, "veth") {
+				if m, _ := os.ReadFile("/sys/class/net/" + l.Name + "/master/uevent"); strings.Contains(string(m), e.Config.Bridge) {
+					t.Errorf("veth %s still on the bridge", l.Name)
+				}
+			}
+		}
+		assertNothingLeft(t, e)
+	})
+}
