@@ -215,7 +215,7 @@ func (e *LabEnv) Check(ctx context.Context) ([]CheckResult, bool, error) {
 		if err != nil {
 			return out, false, fmt.Errorf("check %q: %w", c.Name, err)
 		}
-		r := CheckResult{Name: c.Name, OK: ok, Observed: obs}
+		r := CheckResult{Name: e.Expand(c.Name), OK: ok, Observed: obs}
 		if !ok {
 			pass = false
 			r.Hint = e.Expand(c.Hint)

@@ -15,6 +15,13 @@ import (
 // procs_linux.go for the handshake.
 
 func init() {
+	// The timens helper must unshare on the main thread, the thread group
+	// leader: /proc/self/timens_offsets is the leader's. An init function
+	// runs locked to the main thread; locking again keeps the main
+	// goroutine there after init, until the helper's execve.
+	if len(os.Args) > 1 && os.Args[0] == "vitro-reexec:lessons-lab" && os.Args[1] == "timens" {
+		runtime.LockOSThread()
+	}
 	// uts HOSTNAME: the shell of the UTS lab.
 	helpers["uts"] = func(a []string) error { return sethostname(a[0]) }
 	// pid HOSTNAME: PID 1 of a new PID namespace with its own /proc.
@@ -61,7 +68,7 @@ func init() {
 			return fmt.Errorf("unshare(CLONE_NEWTIME): %w", err)
 		}
 		offs := fmt.Sprintf("monotonic 0 0\nboottime %s 0\n", a[0])
-		if err := os.WriteFile("/proc/thread-self/timens_offsets", []byte(offs), 0); err != nil {
+		if err := os.WriteFile("/proc/self/timens_offsets", []byte(offs), 0); err != nil {
 			return fmt.Errorf("writing %q to timens_offsets: %w", offs, err)
 		}
 		return nil
