@@ -243,8 +243,12 @@ written to it), while the host's mount table is unchanged.`,
 			if err := writeTable(w, t); err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "\nhost mount table: %d mounts before, %d after: %s\n", res.HostMountsBefore, res.HostMountsAfter,
-				map[bool]string{true: "untouched", false: "CHANGED"}[res.HostUntouched])
+			verdict := "none of the demo's mounts appeared there"
+			if !res.HostUntouched {
+				verdict = "the host saw the demo's mounts: " + strings.Join(res.HostSawDemo, " ")
+			}
+			fmt.Fprintf(w, "\nhost mount table: %d mounts before, %d while the container's were up, %d after; %s\n",
+				res.HostMountsBefore, res.HostMountsDuring, res.HostMountsAfter, verdict)
 			return nil
 		},
 	}

@@ -165,8 +165,9 @@ func TestMaskedAndReadOnlyPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	leftovers(t)
-	if !res.HostUntouched || res.HostMountsBefore != res.HostMountsAfter {
-		t.Errorf("host mount table changed: %d -> %d", res.HostMountsBefore, res.HostMountsAfter)
+	// Other tests may mount on the host meanwhile: only our mounts count.
+	if !res.HostUntouched || res.HostMountsDuring == 0 {
+		t.Errorf("host mount table (%d entries while the demo ran) shows the demo's mounts: %v", res.HostMountsDuring, res.HostSawDemo)
 	}
 	present := 0
 	for _, p := range res.Paths {

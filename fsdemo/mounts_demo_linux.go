@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
@@ -29,14 +30,19 @@ type PathCheck struct {
 
 // MountsResult is what `vitro fs mounts` shows.
 type MountsResult struct {
-	Inside            []MountEntry `json:"inside"`  // the container's mount table
-	Devices           []string     `json:"devices"` // its /dev
-	Paths             []PathCheck  `json:"paths"`
-	Processes         [2]int       `json:"processes"` // PIDs in /proc: inside, host
-	HostMountsBefore  int          `json:"host_mounts_before"`
-	HostMountsAfter   int          `json:"host_mounts_after"`
-	HostUntouched     bool         `json:"host_untouched"`
-	SysWritableInside string       `json:"sys_writable_inside"`
+	Inside           []MountEntry `json:"inside"`  // the container's mount table
+	Devices          []string     `json:"devices"` // its /dev
+	Paths            []PathCheck  `json:"paths"`
+	Processes        [2]int       `json:"processes"` // PIDs in /proc: inside, host
+	HostMountsBefore int          `json:"host_mounts_before"`
+	HostMountsDuring int          `json:"host_mounts_during"` // while the container's mounts were all up
+	HostMountsAfter  int          `json:"host_mounts_after"`
+	// HostSawDemo lists the host's mounts under the demo's directory,
+	// read while the container's mounts were up: none, if the mount
+	// namespace did its job.
+	HostSawDemo       []string `json:"host_saw_demo"`
+	HostUntouched     bool     `json:"host_untouched"`
+	SysWritableInside string   `json:"sys_writable_inside"`
 }
 
 const mountsEntry = "fsdemo-mounts"
@@ -65,16 +71,28 @@ func MountsDemo(ctx context.Context) (*MountsResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	var during []MountEntry
+	onStep := func(_, _ int) error {
+		during, err = MountTable(0)
+		return err
+	}
 	var res MountsResult
-	if err := runChild(ctx, mountsEntry, unix.CLONE_NEWPID, rootfs, &res, nil); err != nil {
+	if err := runChild(ctx, mountsEntry, unix.CLONE_NEWPID, rootfs, &res, onStep); err != nil {
 		return nil, err
 	}
 	after, err := MountTable(0)
 	if err != nil {
 		return nil, err
 	}
-	res.HostMountsBefore, res.HostMountsAfter = len(before), len(after)
-	res.HostUntouched = len(before) == len(after)
+	res.HostMountsBefore, res.HostMountsDuring, res.HostMountsAfter = len(before), len(during), len(after)
+	// Other programs may mount and unmount on the host meanwhile; what
+	// must never appear there is a mount of ours.
+	for _, m := range during {
+		if m.Mountpoint == dir || strings.HasPrefix(m.Mountpoint, dir+"/") {
+			res.HostSawDemo = append(res.HostSawDemo, m.Mountpoint)
+		}
+	}
+	res.HostUntouched = during != nil && len(res.HostSawDemo) == 0
 	for i := range res.Paths {
 		res.Paths[i].Host = probePath(res.Paths[i].Path, res.Paths[i].Rule)
 	}
@@ -82,7 +100,7 @@ func MountsDemo(ctx context.Context) (*MountsResult, error) {
 	return &res, nil
 }
 
-func mountsChild(_ *reexec.Pipe, in json.RawMessage) (any, error) {
+func mountsChild(p *reexec.Pipe, in json.RawMessage) (any, error) {
 	var rootfs string
 	if err := decode(in, &rootfs); err != nil {
 		return nil, err
@@ -100,6 +118,10 @@ func mountsChild(_ *reexec.Pipe, in json.RawMessage) (any, error) {
 		return nil, err
 	}
 	if err := Apply(ReadOnlyMounts(ReadOnlyPaths)); err != nil {
+		return nil, err
+	}
+	// Everything is mounted: let the parent look at the host's table now.
+	if err := waitStep(p, 1); err != nil {
 		return nil, err
 	}
 	var res MountsResult
