@@ -290,7 +290,7 @@ func netInfoCmd(g *Globals) *cobra.Command {
 		Long: `Show vitro's bridge (config key "bridge", default vitro0) and its subnet ("bip",
 default 10.98.0.1/16) as the kernel has them, the addresses in use from the
 address pool (<data-root>/network) and from the bridge's ARP table, and the
-NAT rules of nft table ip vitro. Changes nothing: a bridge not yet created by
+NAT rules of the bridge's nft table (ip vitro0). Changes nothing: a bridge not yet created by
 'vitro run' is reported as absent.
 
 Template fields (--format '{{.Subnet}}'): Bridge, BIP, Subnet, Gateway, Exists,
@@ -309,7 +309,7 @@ NATRules, RouteClash.`,
 			t := &Table{Header: []string{"item", "value"}}
 			state := "absent (created by the first 'vitro run')"
 			if in.Exists {
-				state = fmt.Sprintf("%s, ifindex %d, mac %s", in.State, in.Ifindex, in.MAC)
+				state = fmt.Sprintf("%s, ifindex %d, mac %s", in.State, in.Ifindex, orDash(in.MAC))
 			}
 			t.Append("Bridge", in.Bridge+": "+state)
 			t.Append("Subnet (bip)", fmt.Sprintf("%s, gateway %s, %d addresses for containers", in.Subnet, in.Gateway, in.Capacity))
@@ -325,7 +325,13 @@ NATRules, RouteClash.`,
 			if err := writeTable(w, t); err != nil {
 				return err
 			}
-			fmt.Fprintf(w, "\nAddresses in use (%d of %d):\n", len(in.InUse), in.Capacity)
+			containers := 0
+			for _, a := range in.InUse {
+				if a.Source != "gateway" {
+					containers++
+				}
+			}
+			fmt.Fprintf(w, "\nAddresses in use (%d of the %d for containers, and the gateway):\n", containers, in.Capacity)
 			u := &Table{Header: []string{"address", "owner", "mac", "since", "seen in"}}
 			for _, a := range in.InUse {
 				u.Append(a.Address, orDash(a.Owner), orDash(a.MAC), orDash(a.Since), a.Source)

@@ -9,8 +9,10 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
-// EngineTable is the nftables table of the engine's bridge.
-const EngineTable = "vitro"
+// BridgeTable names the nftables table holding a bridge's NAT rules: the
+// bridge's own name, so `nft list table ip vitro0` shows vitro0's rules.
+// The engine and `vitro net info` agree on it through this function.
+func BridgeTable(bridge string) string { return bridge }
 
 // InfoAddress is an address of the bridge's subnet in use, as the pool
 // and the kernel see it.
@@ -46,13 +48,13 @@ type Info struct {
 // It changes nothing; a bridge that does not exist yet is reported as such.
 //
 // Equivalent to: ip -d link show BRIDGE; ip addr show BRIDGE; ip neigh show dev BRIDGE;
-// bridge link; cat <data-root>/network/*.json; nft list table ip vitro
+// bridge link; cat <data-root>/network/*.json; nft list table ip BRIDGE
 func NetInfo(bridge, bip, dataRoot string) (*Info, error) {
 	s, err := ParseSubnet(bip)
 	if err != nil {
 		return nil, fmt.Errorf("bip %w", err)
 	}
-	in := &Info{Bridge: bridge, BIP: bip, Subnet: s.Net.String(), Gateway: s.Gateway.String(), Capacity: s.Capacity(), NATTable: EngineTable}
+	in := &Info{Bridge: bridge, BIP: bip, Subnet: s.Net.String(), Gateway: s.Gateway.String(), Capacity: s.Capacity(), NATTable: BridgeTable(bridge)}
 	if err := CheckSubnetFree(s.Net, bridge); err != nil {
 		in.RouteClash = err.Error()
 	}
@@ -95,8 +97,8 @@ func NetInfo(bridge, bip, dataRoot string) (*Info, error) {
 	sort.Slice(in.InUse, func(i, j int) bool {
 		return ip4ToUint(net.ParseIP(in.InUse[i].Address)) < ip4ToUint(net.ParseIP(in.InUse[j].Address))
 	})
-	if TableExists(EngineTable) {
-		if in.NATRules, err = ListRules(EngineTable); err != nil {
+	if TableExists(in.NATTable) {
+		if in.NATRules, err = ListRules(in.NATTable); err != nil {
 			return nil, err
 		}
 	}

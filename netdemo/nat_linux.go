@@ -14,10 +14,11 @@ import (
 
 // NAT is an nftables table of vitro's, in the ip family, holding the
 // rules of one bridge: masquerade for its subnet and the published ports
-// (see publish_linux.go). The engine uses the table "vitro"; demos and
-// tests use tables of their own and delete them whole.
+// (see publish_linux.go). The engine's table is named after its bridge
+// (BridgeTable: "vitro0"); demos and tests use tables of their own and
+// delete them whole.
 //
-//	table ip vitro {
+//	table ip vitro0 {
 //	  chain prerouting  { type nat hook prerouting priority dstnat; ... }   packets from elsewhere
 //	  chain output      { type nat hook output priority dstnat; ... }       packets the host sends
 //	  chain postrouting { type nat hook postrouting priority srcnat; ... }  rewrite sources on the way out
@@ -25,7 +26,7 @@ import (
 //
 // The rules are built as nftables expressions and sent over netlink by
 // github.com/google/nftables: no nft or iptables binary runs. Each rule
-// carries its nft text as a comment, so `nft list table ip vitro` shows
+// carries its nft text as a comment, so `nft list table ip vitro0` shows
 // what vitro meant, and vitro reads it back with the counters.
 type NAT struct {
 	Table  string
