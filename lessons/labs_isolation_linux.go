@@ -254,4 +254,3 @@ func (e *LabEnv) withSegment() []int {
 	e.cache["segment"] = ps
 	return ps
 }
-
