@@ -275,6 +275,8 @@ func TestV1OptionalSwap(t *testing.T) {
 func TestV2FakeTree(t *testing.T) {
 	root := t.TempDir()
 	fake(t, root, map[string]string{"cgroup.controllers": "cpuset cpu io memory hugetlb pids rdma\n", "cgroup.subtree_control": "memory\n", "cgroup.procs": "1\n"})
+	// vitro's cgroup.controllers mirrors the root's subtree_control as it
+	// is before Setup: only memory.
 	fake(t, filepath.Join(root, "vitro"), map[string]string{"cgroup.controllers": "memory\n", "cgroup.subtree_control": "\n", "cgroup.procs": ""})
 	leaf := map[string]string{
 		"cgroup.procs": "", "cgroup.freeze": "0\n", "cgroup.events": "populated 1\nfrozen 0\n",
@@ -292,13 +294,18 @@ func TestV2FakeTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The root delegates what vitro uses and it has (memory already on);
-	// vitro has only memory to give.
+	// The root delegates what vitro uses and it has (memory already on,
+	// io and the rest not wanted); vitro then has all four to give,
+	// although its cgroup.controllers lists only memory before the
+	// root's writes are made. One plan enables the whole chain.
 	want := []Write{
 		{Cgroup: ".", File: "cgroup.subtree_control", Value: "+cpu"},
 		{Cgroup: ".", File: "cgroup.subtree_control", Value: "+cpuset"},
 		{Cgroup: ".", File: "cgroup.subtree_control", Value: "+pids"},
+		{Cgroup: "vitro", File: "cgroup.subtree_control", Value: "+cpu"},
+		{Cgroup: "vitro", File: "cgroup.subtree_control", Value: "+cpuset"},
 		{Cgroup: "vitro", File: "cgroup.subtree_control", Value: "+memory"},
+		{Cgroup: "vitro", File: "cgroup.subtree_control", Value: "+pids"},
 	}
 	if !reflect.DeepEqual(ws, want) {
 		t.Errorf("v2 setup:\n got %+v\nwant %+v", ws, want)
@@ -307,7 +314,7 @@ func TestV2FakeTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := read(t, filepath.Join(root, "vitro/cgroup.subtree_control")); got != "+memory" {
+	if got := read(t, filepath.Join(root, "vitro/cgroup.subtree_control")); got != "+pids" {
 		t.Errorf("vitro/cgroup.subtree_control = %q", got)
 	}
 	if err := cg.Set(Resources{Memory: 64 << 20, NanoCPUs: 5e8}); err != nil {

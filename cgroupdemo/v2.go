@@ -37,25 +37,39 @@ func (d *V2) Dir(name, _ string) (string, error) { return filepath.Join(d.mount,
 
 // Setup enables, in each ancestor of name from the root down, every
 // controller vitro uses that the ancestor has and has not yet delegated:
-// one write of "+controller" to cgroup.subtree_control for each.
+// one write of "+controller" to cgroup.subtree_control for each. What an
+// ancestor has is its parent's subtree_control once the writes planned for
+// the parent are made (a child's cgroup.controllers is exactly that), so
+// the whole chain is enabled by one plan, not one level per call.
 func (d *V2) Setup(name string) ([]Write, error) {
 	var ws []Write
-	for _, a := range ancestors(name) {
+	var avail map[string]bool
+	for i, a := range ancestors(name) {
 		dir := filepath.Join(d.mount, a)
-		have, err := readString(dir, "cgroup.controllers")
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "cgroup.controllers"), err)
+		if i == 0 {
+			have, err := readString(dir, "cgroup.controllers")
+			if err != nil {
+				return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "cgroup.controllers"), err)
+			}
+			avail = set(strings.Fields(have))
 		}
-		on, err := readString(dir, "cgroup.subtree_control")
-		if err != nil {
+		enabled := map[string]bool{}
+		if on, err := readString(dir, "cgroup.subtree_control"); err == nil {
+			enabled = set(strings.Fields(on))
+		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "cgroup.subtree_control"), err)
 		}
-		avail, enabled := set(strings.Fields(have)), set(strings.Fields(on))
+		next := map[string]bool{}
+		for c := range enabled {
+			next[c] = true
+		}
 		for _, c := range v2Wanted {
 			if avail[c] && !enabled[c] {
 				ws = append(ws, Write{Cgroup: a, File: "cgroup.subtree_control", Value: "+" + c})
+				next[c] = true
 			}
 		}
+		avail = next
 	}
 	return ws, nil
 }
