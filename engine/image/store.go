@@ -87,10 +87,12 @@ func writeFileAtomic(tmp, path string, data []byte) error {
 // commitTemp fills f with write, syncs it and renames it to path; on any
 // error f is removed.
 func commitTemp(f *os.File, path string, write func(io.Writer) error) error {
-	err := write(f)
-	if err == nil {
-		err = f.Sync()
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err // the writer's own error says what was wrong
 	}
+	err := f.Sync()
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

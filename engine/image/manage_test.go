@@ -1,0 +1,102 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/vitro-dev/vitro/internal/testenv"
+)
+
+func TestTagRemoveUsePrune(t *testing.T) {
+	s, im := bootstrapStore(t)
+	ctx := context.Background()
+	if err := s.Tag(ctx, "busybox", "mine:1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Get("mine:1"); got == nil || got.Id != im.Id || len(got.RepoTags) != 2 {
+		t.Fatalf("after tag: %+v", got)
+	}
+	// Removing one of two names only untags.
+	res, err := s.Remove(ctx, "mine:1", false)
+	if err != nil || len(res.Untagged) != 1 || len(res.Deleted) != 0 {
+		t.Fatalf("rmi mine:1 = %+v, %v", res, err)
+	}
+	// A container uses the image: rmi refuses, -f untags and keeps it.
+	if _, err := s.Use(ctx, "busybox", "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Remove(ctx, "busybox", false); !errors.Is(err, ErrInUse) {
+		t.Fatalf("rmi of a used image = %v, want ErrInUse", err)
+	}
+	if res, err := s.Remove(ctx, "busybox", true); err != nil || len(res.Deleted) != 0 {
+		t.Fatalf("rmi -f = %+v, %v", res, err)
+	}
+	if _, err := s.Get(im.Id); err != nil {
+		t.Fatalf("the used image is gone: %v", err)
+	}
+	if rep, err := s.Prune(ctx, true); err != nil || len(rep.ImagesDeleted) != 0 || !exists(im.LayerDirs()[0]) {
+		t.Fatalf("prune -a removed a used image: %+v, %v", rep, err)
+	}
+	if err := s.Release(im.Id, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.Prune(ctx, false)
+	if err != nil || len(rep.ImagesDeleted) != 1 || rep.GC.Layers != 1 {
+		t.Fatalf("prune = %+v, %v", rep, err)
+	}
+	checkConsistent(t, s, 0)
+}
+
+// A crash mid-pull leaves temp files and unnamed blobs; prune clears them
+// and a later pull works.
+func TestCrashLeftoversArePruned(t *testing.T) {
+	s, im := bootstrapStore(t)
+	ctx := context.Background()
+	os.WriteFile(filepath.Join(s.tmpDir(), "blob-123"), []byte("half a blob"), 0o600)
+	os.MkdirAll(filepath.Join(s.layers, "tmp", "abc-1", "diff", "etc"), 0o755)
+	os.WriteFile(filepath.Join(s.dir, "blobs", "sha256", hex64), []byte("orphan"), 0o600)
+	rep, err := s.Prune(ctx, false)
+	if err != nil || rep.GC.Temp != 2 || rep.GC.Blobs != 1 {
+		t.Fatalf("prune = %+v, %v", rep, err)
+	}
+	if _, err := s.Get("busybox"); err != nil || !exists(im.LayerDirs()[0]) {
+		t.Fatalf("prune hurt a named image: %v", err)
+	}
+	checkConsistent(t, s, 1)
+}
+
+// Concurrent stores of the same image end with one copy and one entry.
+func TestConcurrentPuts(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	s := openStore(t)
+	img := multiLayerImage(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Separate Store values: as if from separate processes.
+			s2, err := Open(s.root)
+			if err == nil {
+				_, err = s2.Put(context.Background(), img, []string{"docker.io/vitro/multi:1"}, nil)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkConsistent(t, s, 1)
+	es, _ := os.ReadDir(filepath.Join(s.layers, "sha256"))
+	if len(es) != 3 {
+		t.Fatalf("%d unpacked layers, want 3", len(es))
+	}
+}
