@@ -124,6 +124,9 @@ func runNsDemo(c *cobra.Command, t nsdemo.Type, o nsDemoOpts, argv []string) err
 			in, host := nsInodes(s, t.Name)
 			fmt.Fprintf(c.ErrOrStderr(), "vitro: running %s in a new %s namespace (%s inode %d, the host's %d); host PID %d; the demo ends when it does.\n",
 				argv[0], t.Name, t.Name, in, host, s.ChildPID)
+			if t.Name == "pid" {
+				fmt.Fprintf(c.ErrOrStderr(), "vitro: %s is PID 1 there: the kernel gives it no default signal actions, so Ctrl-C may not stop it (kill -9 %d will).\n", argv[0], s.ChildPID)
+			}
 			return nil
 		}
 	}
