@@ -440,3 +440,18 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestOverlayAppendSupportedProbe(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	ok, err := OverlayAppendSupported()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u unix.Utsname
+	unix.Uname(&u)
+	var major, minor int
+	fmt.Sscanf(unix.ByteSliceToString(u.Release[:]), "%d.%d", &major, &minor)
+	if want := major > 6 || (major == 6 && minor >= 8); ok != want {
+		t.Errorf("lowerdir+ supported = %v on Linux %d.%d", ok, major, minor)
+	}
+}
