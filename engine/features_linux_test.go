@@ -224,3 +224,38 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// TestHostBinaryNotReachable is the check behind CVE-2019-5736: no process
+// a container can see runs vitro's binary, so there is no /proc/PID/exe
+// through which the container could reopen and overwrite it.
+func TestHostBinaryNotReachable(t *testing.T) {
+	e := testEngine(t)
+	out, _, err := runIn(t, e, RunOptions{Remove: true, Cmd: []string{"sh", "-c", "sleep 1 & for p in /proc/[0-9]*; do echo $(readlink $p/exe); done; wait"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := os.Executable()
+	n := 0
+	for _, l := range strings.Fields(out) {
+		n++
+		if l != "/bin/busybox" || strings.Contains(l, filepath.Base(self)) {
+			t.Errorf("a process inside runs %q", l)
+		}
+	}
+	if n < 2 {
+		t.Errorf("saw %d processes inside, want at least sh and sleep: %q", n, out)
+	}
+}
+
+func TestWorkingDirectory(t *testing.T) {
+	e := testEngine(t)
+	out, _, err := runIn(t, e, RunOptions{Remove: true, WorkingDir: "/srv/app", Cmd: []string{"pwd"}})
+	if err != nil || strings.TrimSpace(out) != "/srv/app" {
+		t.Errorf("-w /srv/app: pwd = %q, %v", out, err)
+	}
+	_, _, err = runIn(t, e, RunOptions{Remove: true, WorkingDir: "relative", Cmd: []string{"pwd"}})
+	if exitCodeOf(err) != 125 {
+		t.Errorf("-w relative: %v, want status 125", err)
+	}
+	assertNothingLeft(t, e)
+}

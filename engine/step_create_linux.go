@@ -67,7 +67,8 @@ func (r *run) create(ctx context.Context) error {
 		p.Close()
 		return nil
 	})
-	trace.KernelEvent("clone", trace.Str("flags", cloneFlagNames(flags)), trace.Int("pid", int64(pid)))
+	trace.Action("init started", trace.Str("clone flags", cloneFlagNames(flags)), trace.Int("host pid", int64(pid)),
+		trace.Str("waits on", "sync socket fd 3"))
 	trace.Shellf("unshare --mount --pid --uts --ipc%s --fork vitro-init   # host PID %d", map[bool]string{true: " --net", false: ""}[flags&unix.CLONE_NEWNET != 0], pid)
 	if trace.Enabled(trace.Kernel) {
 		for _, t := range nsdemo.Types {
@@ -164,6 +165,9 @@ func (r *run) checkOptions() error {
 	case "bridge", "none", "host":
 	default:
 		return fmt.Errorf("--network %q: want bridge, none or host", r.o.Network)
+	}
+	if w := r.o.WorkingDir; w != "" && !strings.HasPrefix(w, "/") {
+		return fmt.Errorf("-w %q: the working directory must be an absolute path inside the container", w)
 	}
 	if _, err := ResolveCaps(r.o.CapAdd, r.o.CapDrop, r.o.Privileged); err != nil {
 		return err

@@ -1,6 +1,10 @@
 package image
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
 
 func TestParseReference(t *testing.T) {
 	good := map[string]string{
@@ -84,3 +88,5 @@ func FuzzParseReference(f *testing.F) {
 		}
 	})
 }
+
+func nameInsecure() []name.Option { return []name.Option{name.Insecure} }
