@@ -158,3 +158,37 @@ func TestEnterBadInput(t *testing.T) {
 		t.Error("no namespace type: accepted")
 	}
 }
+
+// The engine's exec needs a working directory and a user (docker exec -w -u).
+func TestEnterDirAndUser(t *testing.T) {
+	requireRoot(t)
+	_, err := Mnt(testCtx(t), Options{Ready: func(o Outcome) error {
+		r := o.(*MntResult)
+		c, err := Enter(r.ChildPID, []string{"mnt"}, []string{"sh", "-c", "pwd; id -u; id -g; cat hello"})
+		if err != nil {
+			return err
+		}
+		c.Dir, c.User = r.Target, "65534:65533"
+		var out, errb bytes.Buffer
+		c.Stdout, c.Stderr = &out, &errb
+		if err := c.Run(); err != nil {
+			t.Fatalf("%v: %s", err, errb.String())
+		}
+		want := r.Target + "\n65534\n65533\nwritten inside the mount namespace\n"
+		if out.String() != want {
+			t.Errorf("output %q, want %q", out.String(), want)
+		}
+		c, err = Enter(r.ChildPID, []string{"mnt"}, []string{"true"})
+		if err != nil {
+			return err
+		}
+		c.User = "nobody"
+		if err := c.Run(); err == nil {
+			t.Error("a non-numeric user was accepted")
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -60,11 +60,12 @@ func init() { reexec.Register("nsdemo-ipc", ipcChild) }
 //
 // Shell equivalent: unshare --ipc --fork sh -c 'ipcmk -M 4096; ipcs -m'
 func IPC(ctx context.Context, opts Options) (*IPCResult, error) {
-	// Keys and names unique to this process, so parallel runs never meet.
+	// Keys and names unique to this process (PIDs stay below 2^22), so
+	// parallel runs never meet.
 	pid := os.Getpid()
 	g := ipcGo{
-		HostKey:     0x76690000 | (pid & 0x7fff),
-		InsideKey:   0x76698000 | (pid & 0x7fff),
+		HostKey:     0x76000000 | (pid & 0xffffff),
+		InsideKey:   0x77000000 | (pid & 0xffffff),
 		HostQueue:   fmt.Sprintf("vitro-host-%d", pid),
 		InsideQueue: fmt.Sprintf("vitro-inside-%d", pid),
 	}
@@ -78,7 +79,7 @@ func IPC(ctx context.Context, opts Options) (*IPCResult, error) {
 	// The host's objects, removed whatever happens next.
 	id, err := unix.SysvShmGet(g.HostKey, 4096, unix.IPC_CREAT|unix.IPC_EXCL|0o600)
 	if err != nil {
-		return nil, fmt.Errorf("shmget(%s) on the host: %w", r.HostShmKey, err)
+		return nil, fmt.Errorf("shmget(%s) on the host: %w (a segment left by a killed run? ipcrm -M %s)", r.HostShmKey, err, r.HostShmKey)
 	}
 	s.onCleanup(func() { unix.SysvShmCtl(id, unix.IPC_RMID, nil) })
 	s.did("shmget", fmt.Sprintf("key=%s size=4096 IPC_CREAT → id %d (host)", r.HostShmKey, id))

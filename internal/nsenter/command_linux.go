@@ -22,6 +22,12 @@ const Env = "_VITRO_NSENTER"
 // entryPoint is the re-exec entry that runs once the constructor joined.
 const entryPoint = "nsenter"
 
+// Variables read by the entry point (not by the C constructor).
+const (
+	dirEnv  = "_VITRO_NSENTER_DIR"
+	userEnv = "_VITRO_NSENTER_USER"
+)
+
 // Order is the order namespaces are joined in. The user namespace comes
 // last: a root caller can join the others with the capabilities it has in
 // the initial user namespace, and would lose them (for the namespaces the
@@ -44,7 +50,15 @@ type Cmd struct {
 	Target  int      // the PID whose namespaces are joined
 	Joined  []string // namespace types that will be joined, in order
 	Skipped []string // asked for but already shared with the target (setns would be a no-op or EINVAL)
-	files   []*os.File
+	// Dir is the program's working directory, looked up after joining
+	// (docker exec -w). Empty means the root of the joined mount
+	// namespace, or vitro's own directory when none is joined.
+	Dir string
+	// User is "uid:gid" to run the program as (docker exec -u), numeric.
+	// Empty means 0:0 when a user namespace is joined (as nsenter does),
+	// and vitro's own ids otherwise.
+	User  string
+	files []*os.File
 }
 
 // Command prepares argv to run inside the namespaces of types (names as in
@@ -130,6 +144,16 @@ func Command(pid int, types []string, argv []string) (*Cmd, error) {
 // Start starts the child and closes the parent's copies of the namespace
 // files, which the child has inherited.
 func (c *Cmd) Start() error {
+	if c.Dir != "" {
+		c.Cmd.Env = append(c.Cmd.Env, dirEnv+"="+c.Dir)
+	}
+	if c.User != "" {
+		if _, _, err := parseUser(c.User); err != nil {
+			c.Close()
+			return err
+		}
+		c.Cmd.Env = append(c.Cmd.Env, userEnv+"="+c.User)
+	}
 	err := c.Cmd.Start()
 	c.Close()
 	return err
@@ -214,4 +238,18 @@ func ExitStatus(err error) (int, bool) {
 		return 128 + int(ws.Signal()), true
 	}
 	return ee.ExitCode(), true
+}
+
+// parseUser reads "uid:gid" (or "uid", meaning gid = uid).
+func parseUser(s string) (uint32, uint32, error) {
+	u, g, ok := strings.Cut(s, ":")
+	if !ok {
+		g = u
+	}
+	uid, err1 := strconv.ParseUint(u, 10, 32)
+	gid, err2 := strconv.ParseUint(g, 10, 32)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("user %q: want numeric uid:gid, as in 1000:1000", s)
+	}
+	return uint32(uid), uint32(gid), nil
 }

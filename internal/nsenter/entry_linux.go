@@ -22,8 +22,16 @@ func init() {
 // program. It is forked rather than exec'd in place, because setns into a
 // PID namespace moves only the children made afterwards, never the caller.
 func run() {
-	spec := os.Getenv(Env)
-	os.Unsetenv(Env) // the program must not see it, nor pass it on
+	spec, dir, user := os.Getenv(Env), os.Getenv(dirEnv), os.Getenv(userEnv)
+	for _, v := range []string{Env, dirEnv, userEnv} {
+		os.Unsetenv(v) // the program must not see them, nor pass them on
+	}
+	if dir != "" {
+		if err := os.Chdir(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "vitro: nsenter: working directory: %v\n", err)
+			os.Exit(125)
+		}
+	}
 	argv := os.Args[1:]
 	if len(argv) == 0 {
 		sh := os.Getenv("SHELL")
@@ -45,7 +53,15 @@ func run() {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if strings.Contains(","+spec, ",user:") {
+	switch {
+	case user != "":
+		uid, gid, err := parseUser(user)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "vitro: nsenter: %v\n", err)
+			os.Exit(125)
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+	case strings.Contains(","+spec, ",user:"):
 		// Like nsenter(1): become root of the joined user namespace.
 		// Our host uid 0 is not mapped there; uid 0 inside usually is.
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 0, Gid: 0, NoSetGroups: true}}
