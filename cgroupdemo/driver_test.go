@@ -390,3 +390,28 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
+
+func TestResolveBothLayouts(t *testing.T) {
+	r := Resources{Memory: 64 << 20, NanoCPUs: 5e8}
+	v1 := StandardV1("/sys/fs/cgroup")
+	ws, _ := v1.Plan(r)
+	got, err := Resolve(v1, "vitro/web", append(ws, v1.Join(42)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Shell() != "echo 67108864 > /sys/fs/cgroup/memory/vitro/web/memory.limit_in_bytes" {
+		t.Errorf("v1: %s", got[0].Shell())
+	}
+	if got[2].Path != "/sys/fs/cgroup/cpu,cpuacct/vitro/web/cpu.cfs_period_us" {
+		t.Errorf("v1 co-mount: %s", got[2].Path)
+	}
+	if n := len(got) - len(ws); n != 5 {
+		t.Errorf("v1 join writes %d cgroup.procs files, want one per hierarchy (5)", n)
+	}
+	v2 := NewV2("/sys/fs/cgroup")
+	ws, _ = v2.Plan(r)
+	got, _ = Resolve(v2, "vitro/web", ws)
+	if got[2].Shell() != "echo '50000 100000' > /sys/fs/cgroup/vitro/web/cpu.max" {
+		t.Errorf("v2: %s", got[2].Shell())
+	}
+}

@@ -65,3 +65,21 @@ func TestCgroupPidsJSON(t *testing.T) {
 		t.Errorf("writes %q lack the shell equivalent of pids.max", res.Writes)
 	}
 }
+
+func TestCgroupPlanShowsBothLayouts(t *testing.T) {
+	out, stderr, code := run(t, "cgroup", "plan", "-m", "64m", "--cpus", "0.5", "--format", "{{.Layout}} {{.Shell}}")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{
+		"v1 echo 67108864 > /sys/fs/cgroup/memory/vitro/web/memory.limit_in_bytes",
+		"v1 echo 50000 > /sys/fs/cgroup/cpu,cpuacct/vitro/web/cpu.cfs_quota_us",
+		"v2 echo 67108864 > /sys/fs/cgroup/vitro/web/memory.max",
+		"v2 echo '50000 100000' > /sys/fs/cgroup/vitro/web/cpu.max",
+		"v2 echo $PID > /sys/fs/cgroup/vitro/web/cgroup.procs",
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+}
