@@ -455,3 +455,51 @@ func TestOverlayAppendSupportedProbe(t *testing.T) {
 		t.Errorf("lowerdir+ supported = %v on Linux %d.%d", ok, major, minor)
 	}
 }
+
+const sharedPivotEntry = "fsdemo-test-shared-pivot"
+
+func init() {
+	registerChild(sharedPivotEntry, func(p *reexec.Pipe, in json.RawMessage) (any, error) {
+		var dir string
+		if err := decode(in, &dir); err != nil {
+			return nil, err
+		}
+		// As on a systemd host: / and everything under it shared (in this
+		// child's namespace only, whose mounts the host cannot see).
+		rootfs := filepath.Join(dir, "rootfs")
+		if err := Apply([]Mount{
+			{Target: "/", Flags: unix.MS_REC | unix.MS_SHARED},
+			{Source: filepath.Join(dir, "src"), Target: filepath.Join(rootfs, "vol"), Flags: unix.MS_BIND, Root: rootfs},
+		}); err != nil {
+			return nil, err
+		}
+		if err := PivotRoot(rootfs); err != nil {
+			return nil, err
+		}
+		return nil, waitStep(p, 1)
+	})
+}
+
+func TestPivotRootFromSharedRootKeepsSharedVolume(t *testing.T) {
+	ctx := privileged(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "rootfs"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+	var inside []MountEntry
+	onStep := func(pid, _ int) (err error) {
+		inside, err = MountTable(pid)
+		return err
+	}
+	if err := runChild(ctx, sharedPivotEntry, 0, dir, nil, onStep); err != nil {
+		t.Fatalf("pivot_root with a shared /: %v", err)
+	}
+	if len(inside) != 2 {
+		t.Fatalf("mounts after pivot_root: %+v, want / and /vol", inside)
+	}
+	if v, ok := findMount(inside, "/vol"); !ok || !strings.HasPrefix(v.Propagation, "shared:") {
+		t.Errorf("/vol after pivot_root = %+v, want it still shared", v)
+	}
+	if r, _ := findMount(inside, "/"); strings.Contains(r.Propagation, "shared") {
+		t.Errorf("the new root is %s: pivot_root should have needed it private", r.Propagation)
+	}
+}

@@ -31,18 +31,15 @@ func PivotRootSteps(newRoot string) []PivotStep {
 	oldRoot := -1 // an fd on the old root, from step 3 to step 6
 	return []PivotStep{
 		{
-			Name:  "make / and the new root's parent mount private",
-			Shell: "mount --make-private / && mount --make-private $(findmnt -no TARGET -T " + newRoot + ")",
-			Why: "pivot_root refuses (EINVAL) when / or the mount holding the new root is shared; not recursive, " +
-				"so volumes under the new root keep the propagation they asked for (the namespace's first act was mount --make-rprivate /)",
+			Name:  "make / and every shared mount outside the new root private",
+			Shell: "mount --make-private / (and each shared mount outside " + newRoot + ")",
+			Why: "pivot_root refuses (EINVAL) when / or the mount holding the new root is shared, and the old root's " +
+				"unmount must not reach the host; mounts under the new root (volumes) keep the propagation they asked for, " +
+				"which a recursive --make-rprivate / would reset",
 			Do: func() error {
-				parent, err := parentMount(newRoot)
+				ms, err := privatizeOutside(newRoot)
 				if err != nil {
 					return err
-				}
-				ms := []Mount{{Target: "/", Flags: unix.MS_PRIVATE}}
-				if parent != "/" {
-					ms = append(ms, Mount{Target: parent, Flags: unix.MS_PRIVATE})
 				}
 				return Apply(ms)
 			},
@@ -140,22 +137,23 @@ func PivotRoot(newRoot string) error {
 	return nil
 }
 
-// parentMount is the mount point of the mount that holds dir: the
-// longest mount point in the mount table that is dir or above it.
-func parentMount(dir string) (string, error) {
-	real, err := filepath.EvalSymlinks(dir)
+// privatizeOutside plans MS_PRIVATE (not recursive) for / and for every
+// shared mount that is not under newRoot.
+func privatizeOutside(newRoot string) ([]Mount, error) {
+	real, err := filepath.EvalSymlinks(newRoot)
 	if err != nil {
-		return "", fmt.Errorf("resolving %s: %w", dir, err)
+		return nil, fmt.Errorf("resolving %s: %w", newRoot, err)
 	}
 	table, err := MountTable(0)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	best := "/"
+	ms := []Mount{{Target: "/", Flags: unix.MS_PRIVATE}}
 	for _, m := range table {
-		if (real == m.Mountpoint || strings.HasPrefix(real, strings.TrimSuffix(m.Mountpoint, "/")+"/")) && len(m.Mountpoint) > len(best) {
-			best = m.Mountpoint
+		inside := m.Mountpoint == real || strings.HasPrefix(m.Mountpoint, real+"/")
+		if !inside && m.Mountpoint != "/" && strings.Contains(m.Propagation, "shared") {
+			ms = append(ms, Mount{Target: m.Mountpoint, Flags: unix.MS_PRIVATE})
 		}
 	}
-	return best, nil
+	return ms, nil
 }
