@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -36,12 +38,42 @@ func fmtRTT(d time.Duration) string {
 	return d.Round(time.Microsecond).String()
 }
 
+// pauseOption is --pause: the demo stops with everything in place, prints
+// how to look at it from another terminal, and cleans up on Enter (or
+// Ctrl-C).
+func pauseOption(c *cobra.Command, pause bool) []netdemo.Option {
+	if !pause {
+		return nil
+	}
+	return []netdemo.Option{netdemo.WithPause(func(ctx context.Context, hints []string) {
+		w := c.ErrOrStderr()
+		fmt.Fprintln(w, "Paused with everything in place. From another terminal, as root:")
+		for _, h := range hints {
+			fmt.Fprintln(w, "  "+h)
+		}
+		fmt.Fprint(w, "Press Enter to clean up and print the results... ")
+		done := make(chan struct{})
+		go func() {
+			bufio.NewReader(c.InOrStdin()).ReadString('\n')
+			close(done)
+		}()
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+		fmt.Fprintln(w)
+	})}
+}
+
+const pauseHelp = "stop once everything is made, print commands to inspect it from another terminal, clean up on Enter"
+
 func printRemoved(w io.Writer, removed []string) {
 	fmt.Fprintf(w, "\nRemoved: %s\n", strings.Join(removed, ", "))
 }
 
 func netVethCmd() *cobra.Command {
 	var format string
+	var pause bool
 	c := &cobra.Command{
 		Use:   "veth",
 		Short: "Two namespaces joined by a veth pair; ping across; ifindexes and ARP entries",
@@ -52,7 +84,7 @@ peer's (IFLA_LINK: each end names the other) and the ARP entries the pings made
 each kernel learn. The host's namespace is never touched.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := netdemo.VethDemo(c.Context())
+			res, err := netdemo.VethDemo(c.Context(), pauseOption(c, pause)...)
 			if err != nil {
 				return err
 			}
@@ -86,6 +118,7 @@ each kernel learn. The host's namespace is never touched.`,
 			return nil
 		},
 	}
+	c.Flags().BoolVar(&pause, "pause", false, pauseHelp)
 	addFormatFlag(c, &format)
 	return c
 }
@@ -101,6 +134,7 @@ func pingTable(ps []netdemo.PingResult) *Table {
 func netBridgeCmd() *cobra.Command {
 	var format string
 	var hosts int
+	var pause bool
 	c := &cobra.Command{
 		Use:   "bridge",
 		Short: "A bridge and N namespaces on it; an all-pairs ping matrix; the bridge's MAC table",
@@ -114,7 +148,7 @@ learnt on that namespace's port.`,
   vitro net bridge --hosts 4 --trace`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := netdemo.BridgeDemo(c.Context(), hosts)
+			res, err := netdemo.BridgeDemo(c.Context(), hosts, pauseOption(c, pause)...)
 			if err != nil {
 				return err
 			}
@@ -169,6 +203,7 @@ learnt on that namespace's port.`,
 		},
 	}
 	c.Flags().IntVar(&hosts, "hosts", 3, "how many namespaces to attach (2–16)")
+	c.Flags().BoolVar(&pause, "pause", false, pauseHelp)
 	addFormatFlag(c, &format)
 	return c
 }
@@ -225,6 +260,7 @@ func orDash(s string) string {
 
 func netPublishCmd() *cobra.Command {
 	var format, spec string
+	var pause bool
 	c := &cobra.Command{
 		Use:   "publish",
 		Short: "A server in a namespace, a published port, and a request from the host's loopback",
@@ -242,14 +278,15 @@ The host's loopback reaches the port without a proxy process because
 route_localnet is set on the bridge (see docs/networking.md).`,
 		Example: `  vitro net publish                 # a free host port to container port 80
   vitro net publish -p 8080:80
-  vitro net publish -p 127.0.0.1:5353:53/udp`,
+  vitro net publish -p 127.0.0.1:5353:53/udp
+  vitro net publish -p 8080:80 --pause   # then: busybox nc 127.0.0.1 8080`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			m, err := netdemo.ParsePortSpec(spec)
 			if err != nil {
 				return fmt.Errorf("-p: %w", err)
 			}
-			res, err := netdemo.PublishDemo(c.Context(), m)
+			res, err := netdemo.PublishDemo(c.Context(), m, pauseOption(c, pause)...)
 			if err != nil {
 				return err
 			}
@@ -278,6 +315,7 @@ route_localnet is set on the bridge (see docs/networking.md).`,
 		},
 	}
 	c.Flags().StringVarP(&spec, "publish", "p", "80", "port to publish: [IP:][HOST:]CONTAINER[/tcp|/udp]; no HOST means a free port")
+	c.Flags().BoolVar(&pause, "pause", false, pauseHelp)
 	addFormatFlag(c, &format)
 	return c
 }

@@ -36,7 +36,7 @@ type BridgeResult struct {
 // 10.99.1.(i+2)/24; it pings every namespace from every other and reads
 // the MAC table the bridge learnt. The bridge has no address: the host
 // takes no part in the traffic, which stays between the namespaces.
-func BridgeDemo(ctx context.Context, n int) (res *BridgeResult, err error) {
+func BridgeDemo(ctx context.Context, n int, opts ...Option) (res *BridgeResult, err error) {
 	if n < 2 || n > 16 {
 		return nil, fmt.Errorf("--hosts %d: want 2 to 16 namespaces", n)
 	}
@@ -95,8 +95,15 @@ func BridgeDemo(ctx context.Context, n int) (res *BridgeResult, err error) {
 			}
 		}
 	}
-	res.FDB, err = bridgeFDB(br.Index, res.Endpoints, res.Hosts)
-	return res, err
+	if res.FDB, err = bridgeFDB(br.Index, res.Endpoints, res.Hosts); err != nil {
+		return res, err
+	}
+	applyOptions(opts).pauseNow(ctx, []string{
+		"ip -br link show master " + res.Bridge,
+		"bridge fdb show br " + res.Bridge,
+		"nsenter --net=" + nss[0].Path() + " ip addr show eth0   # " + nss[0].Label,
+	})
+	return res, nil
 }
 
 // bridgeFDB reads the bridge's MAC table and names whose MAC each

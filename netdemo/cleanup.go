@@ -69,3 +69,33 @@ func demoSuffix() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Option changes how a demo runs.
+type Option func(*options)
+
+type options struct {
+	pause func(ctx context.Context, hints []string)
+}
+
+func applyOptions(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// WithPause makes a demo stop once everything is made and measured, and
+// call fn with shell commands that inspect its objects from another
+// terminal; the demo cleans up when fn returns. Without it (the default)
+// a demo cleans up at once.
+func WithPause(fn func(ctx context.Context, hints []string)) Option {
+	return func(o *options) { o.pause = fn }
+}
+
+// pause calls the pause hook, if any.
+func (o options) pauseNow(ctx context.Context, hints []string) {
+	if o.pause != nil && ctx.Err() == nil {
+		o.pause(ctx, hints)
+	}
+}

@@ -90,9 +90,9 @@ func SetupNAT(table, bridge string, subnet *net.IPNet) (*NAT, error) {
 		}
 	}
 	masq := []rule{
-		{ChainPostrouting, fmt.Sprintf("ip saddr %s oifname != %q counter masquerade", subnet, bridge),
+		{ChainPostrouting, fmt.Sprintf("ip saddr %s oifname != %s counter masquerade", subnet, bridge),
 			concat(ipSaddrIn(subnet), oifname(expr.CmpOpNeq, bridge), counterMasq())},
-		{ChainPostrouting, fmt.Sprintf("ip saddr 127.0.0.0/8 oifname %q counter masquerade", bridge),
+		{ChainPostrouting, fmt.Sprintf("ip saddr 127.0.0.0/8 oifname %s counter masquerade", bridge),
 			concat(ipSaddrIn(&net.IPNet{IP: net.IPv4(127, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)}), oifname(expr.CmpOpEq, bridge), counterMasq())},
 	}
 	existing, err := n.Rules()

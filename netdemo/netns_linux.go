@@ -81,6 +81,10 @@ func fdInode(fd int) uint64 {
 	return st.Ino
 }
 
+// Path is a path to the namespace that works from any process while this
+// one holds it: /proc/PID/fd/FD. `nsenter --net=PATH` enters it.
+func (n *NS) Path() string { return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), n.fd) }
+
 // FD is the namespace's file descriptor, for setns(2) or
 // netlink.LinkSetNsFd. It is valid until Close.
 func (n *NS) FD() int { return n.fd }

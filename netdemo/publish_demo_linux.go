@@ -39,10 +39,12 @@ type PublishResult struct {
 // a bridge with a gateway address, a namespace connected to it with an
 // address from the bridge's subnet, a server inside listening on the
 // container port, NAT rules for the bridge, and the published port. It
-// then makes a request from the host's loopback to the host port and
-// returns the server's answer and the rules with their counters. All of
-// it is removed before it returns, also on error or cancellation.
-func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err error) {
+// then makes a request to the host port from the host's loopback and,
+// unless the mapping names a host address, one from a namespace playing
+// another host (remoteClient), and returns the server's answers and the
+// rules with their counters. All of it is removed before it returns, also
+// on error or cancellation.
+func PublishDemo(ctx context.Context, m PortMapping, opts ...Option) (res *PublishResult, err error) {
 	sfx := demoSuffix()
 	var u undo
 	defer func() {
@@ -124,8 +126,16 @@ func PublishDemo(ctx context.Context, m PortMapping) (res *PublishResult, err er
 		}
 		res.Requests = append(res.Requests, req)
 	}
-	res.Rules, err = nat.Rules()
-	return res, err
+	if res.Rules, err = nat.Rules(); err != nil {
+		return res, err
+	}
+	applyOptions(opts).pauseNow(ctx, []string{
+		"nft -a list table ip " + table,
+		ncHint(m.Proto, res.Requests[0].To),
+		"nsenter --net=" + ns.Path() + " ss -ltnu   # the server, in " + ns.Label,
+		"conntrack -L -p " + m.Proto + " --dport " + strconv.Itoa(int(pub.Mapping.HostPort)) + "   # if conntrack-tools is installed",
+	})
+	return res, nil
 }
 
 // demoBridge creates bridge name with the gateway address of a free /24
@@ -266,4 +276,13 @@ func readSysctl(path string) string {
 		return "unreadable: " + err.Error()
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// ncHint is a command that makes the same request by hand.
+func ncHint(proto, addr string) string {
+	hostPort := strings.Replace(addr, ":", " ", 1)
+	if proto == "udp" {
+		return "echo hi | busybox nc -u -w1 " + hostPort
+	}
+	return "busybox nc " + hostPort
 }

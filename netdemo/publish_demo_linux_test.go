@@ -54,7 +54,7 @@ func TestPublishFromLoopback(t *testing.T) {
 		if counted["output "+res.Published.Rule] == 0 {
 			t.Errorf("-p %s: the output chain's DNAT rule counted no packet: %+v", spec, res.Rules)
 		}
-		if counted[`postrouting ip saddr 127.0.0.0/8 oifname "`+res.Bridge.Name+`" counter masquerade`] == 0 {
+		if counted["postrouting ip saddr 127.0.0.0/8 oifname "+res.Bridge.Name+" counter masquerade"] == 0 {
 			t.Errorf("-p %s: the loopback masquerade counted no packet: %+v", spec, res.Rules)
 		}
 		assertClean(t, []string{strings.TrimSuffix(res.Bridge.Name, "-br") + "*"}, res.Endpoint.NSInode)

@@ -42,7 +42,7 @@ type VethResult struct {
 // ping made the kernel learn. Nothing touches the host's namespace: the
 // pair is created inside the first namespace and one end moved to the
 // second. Everything is removed before it returns.
-func VethDemo(ctx context.Context) (res *VethResult, err error) {
+func VethDemo(ctx context.Context, opts ...Option) (res *VethResult, err error) {
 	sfx := demoSuffix()
 	var u undo
 	defer func() {
@@ -103,6 +103,12 @@ func VethDemo(ctx context.Context) (res *VethResult, err error) {
 		}
 		res.Ends = append(res.Ends, end)
 	}
+	var hints []string
+	for _, n := range nss {
+		hints = append(hints, "nsenter --net="+n.Path()+" ip -d addr   # "+n.Label)
+	}
+	hints = append(hints, "nsenter --net="+nss[0].Path()+" ip neigh")
+	applyOptions(opts).pauseNow(ctx, hints)
 	return res, nil
 }
 

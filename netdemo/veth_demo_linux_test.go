@@ -2,6 +2,9 @@ package netdemo
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/vitro-dev/vitro/internal/testenv"
@@ -39,6 +42,35 @@ func TestVethDemo(t *testing.T) {
 		if !found {
 			t.Errorf("%s did not learn %s's MAC %s: %+v", pair[0].NS, pair[1].NS, pair[1].MAC, pair[0].Neighbours)
 		}
+	}
+	assertClean(t, nil, res.Ends[0].Inode, res.Ends[1].Inode)
+}
+
+// With WithPause, the objects exist while the hook runs, at the paths
+// the hints give, and are gone afterwards.
+func TestDemoPause(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	var seen []string
+	res, err := VethDemo(context.Background(), WithPause(func(_ context.Context, hints []string) {
+		for _, h := range hints {
+			path, ok := strings.CutPrefix(strings.Fields(h)[1], "--net=")
+			if !ok {
+				continue
+			}
+			target, err := os.Readlink(path)
+			if err != nil {
+				t.Errorf("hint %q: %v", h, err)
+				continue
+			}
+			seen = append(seen, target)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{fmt.Sprintf("net:[%d]", res.Ends[0].Inode), fmt.Sprintf("net:[%d]", res.Ends[1].Inode)}
+	if len(seen) < 2 || seen[0] != want[0] || seen[1] != want[1] {
+		t.Errorf("during the pause the hints' paths led to %v, want %v", seen, want)
 	}
 	assertClean(t, nil, res.Ends[0].Inode, res.Ends[1].Inode)
 }
