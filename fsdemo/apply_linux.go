@@ -18,7 +18,8 @@ import (
 // propagation change a third, as the kernel requires. A missing target is
 // created (a directory, or an empty file when a file is bound onto it).
 // An overlay whose options do not fit in one page is mounted by
-// mountOverlayLong.
+// mountOverlayLong. A mount with Root set has its target resolved inside
+// Root first (see Mount.Root).
 //
 // If a mount fails, the mounts Apply made before it are unmounted again,
 // newest first, so that nothing half-made is left; the error is a
