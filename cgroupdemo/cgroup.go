@@ -84,12 +84,15 @@ func Open(d Driver, name string) (*Cgroup, error) {
 	if err := ValidName(name); err != nil {
 		return nil, err
 	}
-	for _, dir := range d.Dirs(name) {
-		if !exists(dir) {
-			return nil, fmt.Errorf("cgroup %s: %w", dir, fs.ErrNotExist)
+	// On v1 a cgroup left half-made (by a crash) exists in only some
+	// hierarchies; it can still be opened, to be removed.
+	dirs := d.Dirs(name)
+	for _, dir := range dirs {
+		if exists(dir) {
+			return &Cgroup{Name: name, drv: d}, nil
 		}
 	}
-	return &Cgroup{Name: name, drv: d}, nil
+	return nil, fmt.Errorf("cgroup %s: %w", dirs[0], fs.ErrNotExist)
 }
 
 // Driver is the driver the cgroup was made with.

@@ -24,6 +24,12 @@ func (c *Cgroup) Kill() error {
 	if err != nil {
 		return err
 	}
+	for _, d := range c.drv.Dirs(c.Name) {
+		if exists(d) { // the first hierarchy that has it, should it be half-made
+			dir = d
+			break
+		}
+	}
 	if c.drv.Mode() == Unified && exists(filepath.Join(dir, "cgroup.kill")) {
 		return c.Apply([]Write{{File: "cgroup.kill", Value: "1"}})
 	}

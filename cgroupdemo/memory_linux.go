@@ -79,7 +79,6 @@ func MemoryDemo(ctx context.Context, o Options, cfg MemoryConfig) (res *MemoryRe
 		res.LimitFile, res.PeakFile, res.EventsFile = "memory.max", "memory.peak", "memory.events"
 	} else {
 		res.LimitFile, res.PeakFile, res.EventsFile = "memory.limit_in_bytes", "memory.max_usage_in_bytes", "memory.oom_control"
-		// v1 has no swappiness on v2's side; on v1 it is in the plan.
 	}
 	o.progress("cgroup %s: %s = %s, swap off", cg.Name, res.LimitFile, FormatBytes(cfg.Limit))
 

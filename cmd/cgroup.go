@@ -27,7 +27,7 @@ ends (also on Ctrl-C).
 Values take docker's syntax: sizes as 64m or 1g, CPUs as 0.5, CPU lists as 0-1.`,
 		}
 		cg.AddCommand(cgroupMemoryCmd(), cgroupCPUCmd(), cgroupPidsCmd(), cgroupCpusetCmd(),
-			cgroupFreezeCmd(), cgroupInfoCmd(), cgroupLsCmd(), cgroupPlanCmd())
+			cgroupFreezeCmd(), cgroupInfoCmd(), cgroupLsCmd(), cgroupPlanCmd(), cgroupRmCmd())
 		root.AddCommand(cg)
 	})
 }

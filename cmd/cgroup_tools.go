@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/cgroupdemo"
@@ -114,4 +115,36 @@ Joining the process is shown as the cgroup.procs writes it takes.`,
 	f.StringVar(&name, "name", "vitro/web", "the cgroup, relative to the mounts")
 	addFormatFlag(c, &format)
 	return c
+}
+
+func cgroupRmCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rm NAME...",
+		Short: "Kill what runs in one of vitro's cgroups and remove it (leftovers of a crashed demo)",
+		Long: `Kill every process in the named cgroups (and the cgroups below them) and remove
+them from every hierarchy. Names are as vitro cgroup ls prints them and must be
+under vitro/: vitro never removes cgroups it does not own.`,
+		Example: "  vitro cgroup rm vitro/memory-4242",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
+			if err != nil {
+				return err
+			}
+			for _, name := range args {
+				if !strings.HasPrefix(name, cgroupdemo.Parent+"/") {
+					return fmt.Errorf("cgroup %q: not one of vitro's (want a name under %s/, as vitro cgroup ls prints it)", name, cgroupdemo.Parent)
+				}
+				cg, err := cgroupdemo.Open(d, name)
+				if err != nil {
+					return err
+				}
+				if err := cg.KillAndRemove(); err != nil {
+					return err
+				}
+				fmt.Fprintln(c.OutOrStdout(), name)
+			}
+			return nil
+		},
+	}
 }
