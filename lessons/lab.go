@@ -270,7 +270,12 @@ func (e *LabEnv) Reset(ctx context.Context) ([]string, error) {
 		}
 	}
 	if _, err := os.Stat(e.Dir); err == nil {
-		if err := os.RemoveAll(e.Dir); err != nil {
+		// Never remove through a mount: detach what is mounted inside first.
+		um, err := unmountUnder(e.Dir)
+		removed = append(removed, um...)
+		if err != nil {
+			errs = append(errs, err.Error())
+		} else if err := os.RemoveAll(e.Dir); err != nil {
 			errs = append(errs, err.Error())
 		} else {
 			removed = append(removed, "directory "+e.Dir)
