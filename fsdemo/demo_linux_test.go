@@ -293,6 +293,11 @@ func TestManyLayerOverlay(t *testing.T) {
 			// fsconfig: long names, as real layer directories have (100
 			// make about 10 KB of options). The relative fallback needs
 			// short ones, as containerd's numbered snapshots are.
+			if !relative {
+				if ok, err := OverlayAppendSupported(); err != nil || !ok {
+					t.Skipf("fsconfig lowerdir+ needs Linux 6.8 (%v)", err)
+				}
+			}
 			lowers := layers("sha256-%064d")
 			if relative {
 				lowers = layers("%03d")
