@@ -41,9 +41,11 @@ test-unit:
 test-cgroup2:
 	./scripts/test-cgroup2.sh
 
-## bench: benchmarks (tracing cost, ...)
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: Go benchmarks (the cost of tracing when off, ...), then vitro run
+## against runc, crun and unshare+chroot on one busybox rootfs (root)
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	$(GO) run ./internal/bench/peers -vitro $(BIN)
 
 ## docs: regenerate the CLI reference in docs/cli
 docs:
