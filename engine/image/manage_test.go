@@ -100,3 +100,30 @@ func TestConcurrentPuts(t *testing.T) {
 		t.Fatalf("%d unpacked layers, want 3", len(es))
 	}
 }
+
+// cancelOnProgress cancels the pull at the first byte downloaded, as
+// Ctrl-C would.
+type cancelOnProgress struct{ cancel context.CancelFunc }
+
+func (c cancelOnProgress) Update(_, status string, _, _ int64) {
+	if status == "Downloading" {
+		c.cancel()
+	}
+}
+
+func TestInterruptedPutLeavesNothingHalfMade(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	s := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := s.Put(ctx, multiLayerImage(t), []string{"docker.io/vitro/multi:1"}, cancelOnProgress{cancel})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put after cancel = %v, want context.Canceled", err)
+	}
+	checkConsistent(t, s, 0)
+	// And a later pull works.
+	if _, err := s.Put(context.Background(), multiLayerImage(t), []string{"docker.io/vitro/multi:1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	checkConsistent(t, s, 1)
+}

@@ -128,6 +128,9 @@ func (o RemoteOptions) Fetch(ctx context.Context, refStr string) (v1.Image, name
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", c, err)
 		}
+		if err := o.checkPlatform(img); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", c, err)
+		}
 		return img, ref, nil
 	}
 	return nil, nil, fmt.Errorf("pulling %s: %w", refStr, errors.Join(errs...))
@@ -210,4 +213,21 @@ func Search(ctx context.Context, registry, term string, limit int, o RemoteOptio
 type SearchResult struct {
 	Name string
 	Tags []string
+}
+
+// checkPlatform refuses a single-platform image that does not match an
+// explicit --platform (a manifest list was already resolved by it).
+func (o RemoteOptions) checkPlatform(img v1.Image) error {
+	if o.Platform == nil {
+		return nil
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return err
+	}
+	got := v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
+	if !got.Satisfies(*o.Platform) {
+		return fmt.Errorf("the image's platform (%s) does not match the requested platform (%s)", got.String(), o.Platform.String())
+	}
+	return nil
 }
