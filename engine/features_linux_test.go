@@ -259,3 +259,22 @@ func TestWorkingDirectory(t *testing.T) {
 	}
 	assertNothingLeft(t, e)
 }
+
+func TestRunUserEnvReadOnly(t *testing.T) {
+	e := testEngine(t)
+	out, _, err := runIn(t, e, RunOptions{Remove: true, Network: "none", User: "1000:1000", Env: []string{"FOO=bar"}, Hostname: "box",
+		ReadOnly: true, Cmd: []string{"sh", "-c", "id -u; id -g; echo $FOO; hostname; grep CapEff /proc/self/status; touch /x 2>/dev/null && echo rw || echo ro"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"1000", "1000", "bar", "box", "CapEff:\t0000000000000000", "ro"}
+	got := strings.Split(strings.TrimSpace(out), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("output %q, want lines %q", got, want)
+	}
+	for i := range want {
+		if strings.TrimSpace(got[i]) != want[i] {
+			t.Errorf("line %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
