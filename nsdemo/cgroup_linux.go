@@ -56,9 +56,9 @@ func Cgroup(ctx context.Context, opts Options) (*CgroupResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	parent := opts.CgroupParent
+	parent, ownParent := opts.CgroupParent, true
 	if parent == "" {
-		parent = "vitro"
+		parent, ownParent = "vitro", false // shared with other demos: left in place, like docker's docker/
 	}
 	rel := filepath.Join("/", parent, fmt.Sprintf("nsdemo-%d", os.Getpid()))
 	dir := filepath.Join(hier, rel)
@@ -71,10 +71,10 @@ func Cgroup(ctx context.Context, opts Options) (*CgroupResult, error) {
 	}
 	s, err := start(ctx, "cgroup", 0, &r.Result, opts)
 	if err != nil {
-		removeCgroup(hier, dir)
+		removeCgroup(hier, dir, ownParent)
 		return nil, err
 	}
-	s.onCleanup(func() { removeCgroup(hier, dir) }) // after the child is reaped
+	s.onCleanup(func() { removeCgroup(hier, dir, ownParent) }) // after the child is reaped
 	defer s.stop()
 	s.did("mkdir", dir)
 	procs := filepath.Join(dir, "cgroup.procs")
@@ -131,9 +131,10 @@ func cgroupHierarchy() (string, error) {
 	return v1, nil
 }
 
-// removeCgroup removes the demo's cgroup and its parent if now empty. The
-// kernel may take a moment to see the last process gone.
-func removeCgroup(hier, dir string) {
+// removeCgroup removes the demo's cgroup, and its parent when the caller
+// chose one (and it is now empty). The kernel may take a moment to see the
+// last process gone.
+func removeCgroup(hier, dir string, parent bool) {
 	for i := 0; i < 50; i++ {
 		err := unix.Rmdir(dir)
 		if err == nil || errors.Is(err, unix.ENOENT) {
@@ -141,8 +142,8 @@ func removeCgroup(hier, dir string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if p := filepath.Dir(dir); p != hier {
-		unix.Rmdir(p) // fails harmlessly while others use it
+	if p := filepath.Dir(dir); parent && p != hier {
+		unix.Rmdir(p)
 	}
 }
 

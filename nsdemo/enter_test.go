@@ -6,6 +6,7 @@ import (
 	"math"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -185,6 +186,35 @@ func TestEnterDirAndUser(t *testing.T) {
 		c.User = "nobody"
 		if err := c.Run(); err == nil {
 			t.Error("a non-numeric user was accepted")
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// setns into a PID namespace moves only children, and the kernel refuses
+// to make threads while it differs from the caller's own: the constructor
+// forks, and the program gets a number inside.
+func TestEnterPIDDemo(t *testing.T) {
+	requireRoot(t)
+	_, err := PID(testCtx(t), Options{Ready: func(o Outcome) error {
+		pid := o.Summary().ChildPID
+		status := enterOutput(t, pid, []string{"pid"}, "grep", "^NSpid:", "/proc/self/status")
+		f := strings.Fields(status)
+		if len(f) != 3 {
+			t.Fatalf("NSpid of a process in the joined PID namespace = %q, want two levels", status)
+		}
+		if inside, _ := strconv.Atoi(f[2]); inside <= 1 || inside > 1000 {
+			t.Errorf("PID inside = %d, want a small number above 1", inside)
+		}
+		c, err := Enter(pid, []string{"pid"}, []string{"sh", "-c", "exit 6"})
+		if err != nil {
+			return err
+		}
+		if code, _ := nsenter.ExitStatus(c.Run()); code != 6 {
+			t.Errorf("exit status through the PID-namespace fork = %d, want 6", code)
 		}
 		return nil
 	}})

@@ -21,6 +21,8 @@
 //	execve with _VITRO_NSENTER=uts:3,mnt:4 ──▶ C constructor, one thread:
 //	                                             setns(3, CLONE_NEWUTS)
 //	                                             setns(4, CLONE_NEWNS)
+//	                                             (after a PID namespace: fork,
+//	                                             the parent waits for the child)
 //	                                           Go runtime starts (threads inherit
 //	                                             the namespaces), reexec.Init runs
 //	                                             the "nsenter" entry point, which

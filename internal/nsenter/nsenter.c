@@ -16,13 +16,23 @@
 //
 // On failure it prints one line and exits with 125 before Go starts: a
 // process half inside a container must not go on to run anything.
+//
+// Joining a PID namespace needs one more step. setns(CLONE_NEWPID) moves
+// no one: it names the namespace the caller's future children are born in.
+// And while that differs from the caller's own, the kernel refuses to
+// create threads (clone with CLONE_THREAD is EINVAL), so the Go runtime
+// could not start. So after joining, the constructor forks: the child is
+// inside the PID namespace and goes on to run Go; the parent only waits
+// and passes the child's exit status on.
 
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 // The namespace names of /proc/<pid>/ns/ and their setns nstype flags.
@@ -45,7 +55,32 @@ static void fail(const char *what, const char *name, int fd) {
 	_exit(125);
 }
 
+static pid_t child;
+
+// The parent of a PID-namespace fork passes signals sent to it alone on.
+static void forward(int sig) {
+	kill(child, sig);
+}
+
+// waitChild makes this process a stand-in for its child: it ignores the
+// terminal's Ctrl-C and Ctrl-\ (the child gets them too), forwards the
+// rest, and exits the way the child did.
+static void waitChild(void) {
+	int status, sigs[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	for (unsigned i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], forward);
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			fail("waiting for the child in the", "pid", -1);
+	if (WIFSIGNALED(status))
+		_exit(128 + WTERMSIG(status));
+	_exit(WEXITSTATUS(status));
+}
+
 __attribute__((constructor)) static void vitro_nsenter(void) {
+	int joinedPID = 0;
 	const char *p = getenv("_VITRO_NSENTER");
 	if (p == NULL || *p == '\0')
 		return;
@@ -64,8 +99,16 @@ __attribute__((constructor)) static void vitro_nsenter(void) {
 		if (setns(fd, type) < 0)
 			fail("joining", name, fd);
 		close(fd);
+		joinedPID |= type == CLONE_NEWPID;
 		p += used;
 		if (*p == ',')
 			p++;
+	}
+	if (joinedPID) {
+		child = fork();
+		if (child < 0)
+			fail("forking into the", "pid", -1);
+		if (child > 0)
+			waitChild();
 	}
 }
