@@ -263,7 +263,7 @@ func netPublishCmd() *cobra.Command {
 	var pause bool
 	c := &cobra.Command{
 		Use:   "publish",
-		Short: "A server in a namespace, a published port, and a request from the host's loopback",
+		Short: "A server in a namespace, a published port, and requests from the host's loopback and another host",
 		Long: `Build in small what 'vitro run -p HOST:CONTAINER' does: a bridge with a gateway
 address (a free 10.99.x.1/24), a namespace on it with the next address and a
 default route via the gateway, a tiny server inside on the container port, an
@@ -333,7 +333,7 @@ NAT rules of the bridge's nft table (ip vitro0). Changes nothing: a bridge not y
 
 Template fields (--format '{{.Subnet}}'): Bridge, BIP, Subnet, Gateway, Exists,
 Ifindex, MAC, State, Addresses, Ports, PoolFile, InUse, Capacity, NATTable,
-NATRules, RouteClash.`,
+NATRules, NATError, RouteClash.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			in, err := netdemo.NetInfo(g.Config.Bridge, g.Config.BIP, g.Config.DataRoot)
@@ -359,7 +359,11 @@ NATRules, RouteClash.`,
 				t.Append("Route clash", in.RouteClash)
 			}
 			t.Append("Pool state", in.PoolFile)
-			t.Append("NAT", fmt.Sprintf("nft table ip %s: %d rules", in.NATTable, len(in.NATRules)))
+			nat := fmt.Sprintf("nft table ip %s: %d rules", in.NATTable, len(in.NATRules))
+			if in.NATError != "" {
+				nat = fmt.Sprintf("nft table ip %s: unreadable (%s)", in.NATTable, in.NATError)
+			}
+			t.Append("NAT", nat)
 			if err := writeTable(w, t); err != nil {
 				return err
 			}

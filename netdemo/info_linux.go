@@ -41,6 +41,7 @@ type Info struct {
 	Capacity   int           `json:"capacity"`
 	NATTable   string        `json:"natTable"`
 	NATRules   []RuleInfo    `json:"natRules"`
+	NATError   string        `json:"natError,omitempty"`   // why the rules could not be read
 	RouteClash string        `json:"routeClash,omitempty"` // a host route the subnet overlaps, if any
 }
 
@@ -97,10 +98,10 @@ func NetInfo(bridge, bip, dataRoot string) (*Info, error) {
 	sort.Slice(in.InUse, func(i, j int) bool {
 		return ip4ToUint(net.ParseIP(in.InUse[i].Address)) < ip4ToUint(net.ParseIP(in.InUse[j].Address))
 	})
-	if TableExists(in.NATTable) {
-		if in.NATRules, err = ListRules(in.NATTable); err != nil {
-			return nil, err
-		}
+	// Reading nftables needs CAP_NET_ADMIN: without it, say so rather
+	// than show an empty table.
+	if in.NATRules, err = ListRules(in.NATTable); err != nil {
+		in.NATRules, in.NATError = nil, err.Error()
 	}
 	return in, nil
 }
