@@ -61,7 +61,7 @@ func Create(d Driver, name string) (*Cgroup, error) {
 		for _, p := range missing {
 			if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 				undo()
-				return nil, fmt.Errorf("creating cgroup %s: %w", p, err)
+				return nil, fmt.Errorf("creating cgroup %s: %w", p, unwrapPathError(err))
 			}
 			made = append(made, p)
 			trace.Action("cgroup mkdir", trace.Str("path", p))
