@@ -114,4 +114,3 @@ func ppidFromStat(stat string) int {
 func cmdline(proc *os.File, pid int) string {
 	return strings.TrimSpace(strings.ReplaceAll(readAt(proc, strconv.Itoa(pid)+"/cmdline"), "\x00", " "))
 }
-
