@@ -1,10 +1,12 @@
 package cgroupdemo
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/moby/sys/mountinfo"
@@ -413,5 +415,22 @@ func TestResolveBothLayouts(t *testing.T) {
 	got, _ = Resolve(v2, "vitro/web", ws)
 	if got[2].Shell() != "echo '50000 100000' > /sys/fs/cgroup/vitro/web/cpu.max" {
 		t.Errorf("v2: %s", got[2].Shell())
+	}
+}
+
+func TestWriteErrorExplains(t *testing.T) {
+	cases := map[string]*WriteError{
+		"no-internal-processes":       {Path: "/sys/fs/cgroup/vitro/cgroup.subtree_control", Value: "+memory", Err: syscall.EBUSY},
+		"cpuset.cpus and cpuset.mems": {Path: "/sys/fs/cgroup/cpuset/vitro/x/cgroup.procs", Value: "42", Err: syscall.ENOSPC},
+		"subset of the parent's":      {Path: "/sys/fs/cgroup/vitro/x/cpuset.cpus", Value: "7", Err: syscall.EINVAL},
+	}
+	for want, e := range cases {
+		msg := e.Error()
+		if !strings.Contains(msg, want) || !strings.Contains(msg, e.Path) || !strings.Contains(msg, `"`+e.Value+`"`) {
+			t.Errorf("%s", msg)
+		}
+		if !errors.Is(e, e.Err) {
+			t.Errorf("%v does not unwrap to %v", e, e.Err)
+		}
 	}
 }
