@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vitro-dev/vitro/internal/trace"
@@ -15,8 +16,9 @@ import (
 // (NS.Links). Every call sends one rtnetlink message and is traced with
 // its `ip` equivalent.
 type Links struct {
-	h  *netlink.Handle
-	ns string // "" for the host
+	h   *netlink.Handle
+	ns  string // "" for the host
+	pid int    // the process whose namespace it is, for OpenNS; 0 otherwise
 }
 
 // HostLinks acts in this process's own namespace (the host's).
@@ -28,7 +30,7 @@ func (n *NS) Links() (Links, error) {
 	if err != nil {
 		return Links{}, err
 	}
-	return Links{h: h, ns: n.Label}, nil
+	return Links{h: h, ns: n.Label, pid: n.pid}, nil
 }
 
 // Close closes the netlink socket (a no-op for the host's).
@@ -49,10 +51,15 @@ func (l Links) where() string {
 	return "namespace " + l.ns
 }
 
-// ip returns the shell equivalent's prefix: "ip" or "ip -n NS".
+// ip returns the shell equivalent's prefix: "ip" on the host, "ip -n NS"
+// in a namespace of ours (as if `ip netns add NS` had made it), and
+// "nsenter -t PID -n ip" in a process's.
 func (l Links) ip() string {
-	if l.ns == "" {
+	switch {
+	case l.ns == "":
 		return "ip"
+	case l.pid != 0:
+		return "nsenter -t " + strconv.Itoa(l.pid) + " -n ip"
 	}
 	return "ip -n " + l.ns
 }
@@ -115,7 +122,11 @@ func (l Links) MoveTo(name string, ns *NS) error {
 	if err := l.h.LinkSetNsFd(link, ns.FD()); err != nil {
 		return fmt.Errorf("moving %s from %s to namespace %s: %w", name, l.where(), ns.Label, err)
 	}
-	l.traced("link set netns", "link set "+name+" netns "+ns.Label, trace.Str("name", name), trace.Str("to", ns.Label), trace.Int("to_inode", int64(ns.Inode)))
+	target := ns.Label // ip accepts a name from /run/netns or a PID
+	if ns.pid != 0 {
+		target = strconv.Itoa(ns.pid)
+	}
+	l.traced("link set netns", "link set "+name+" netns "+target, trace.Str("name", name), trace.Str("to", ns.Label), trace.Int("to_inode", int64(ns.Inode)))
 	return nil
 }
 

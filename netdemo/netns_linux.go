@@ -21,6 +21,7 @@ type NS struct {
 	Label string // a name for people; not registered anywhere
 	Inode uint64 // the namespace's identity, as in /proc/<pid>/ns/net -> net:[inode]
 	fd    int
+	pid   int // for OpenNS: the process it came from
 }
 
 // NewNS makes a new, empty network namespace (only a down lo in it).
@@ -68,7 +69,7 @@ func OpenNS(pid int, label string) (*NS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening network namespace of PID %d: %w", pid, err)
 	}
-	n := &NS{Label: label, fd: fd, Inode: fdInode(fd)}
+	n := &NS{Label: label, fd: fd, Inode: fdInode(fd), pid: pid}
 	trace.KernelEvent("open", trace.Str("path", path), trace.Int("inode", int64(n.Inode)))
 	return n, nil
 }
@@ -101,7 +102,9 @@ func (n *NS) Close() error {
 	err := unix.Close(n.fd)
 	n.fd = -1
 	trace.Action("netns release", trace.Str("ns", n.Label), trace.Int("inode", int64(n.Inode)))
-	trace.Shell("ip netns delete " + n.Label)
+	if n.pid == 0 { // a process's namespace lives on with the process
+		trace.Shell("ip netns delete " + n.Label)
+	}
 	return err
 }
 
