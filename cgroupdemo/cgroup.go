@@ -194,10 +194,8 @@ func (c *Cgroup) setFrozen(ctx context.Context, frozen bool) error {
 		// FROZEN again retries, as runc does.
 		if frozen && time.Since(last) > 100*time.Millisecond {
 			last = time.Now()
-			for _, w := range c.drv.Freeze(true) {
-				if dir, err := c.drv.Dir(c.Name, w.Controller); err == nil {
-					writeFile(filepath.Join(dir, w.File), w.Value)
-				}
+			if err := c.Apply(c.drv.Freeze(true)); err != nil {
+				return err
 			}
 		}
 	}
