@@ -59,7 +59,11 @@ func Create(d Driver, name string) (*Cgroup, error) {
 			missing = append([]string{p}, missing...)
 		}
 		for _, p := range missing {
-			if err := os.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			err := os.Mkdir(p, 0o755)
+			if errors.Is(err, fs.ErrExist) {
+				continue // made meanwhile by someone else: not ours to undo
+			}
+			if err != nil {
 				undo()
 				return nil, fmt.Errorf("creating cgroup %s: %w", p, unwrapPathError(err))
 			}
