@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/vitro-dev/vitro/internal/trace"
 )
 
 // ErrNotFound: no local image has that name or ID.
@@ -221,7 +222,10 @@ func (s *Store) List() ([]*Image, error) {
 		seen[d.Digest.String()] = true
 		im, err := s.load(idx, d.Digest.String())
 		if err != nil {
-			return nil, err
+			// A damaged entry (a blob deleted by hand) must not hide the
+			// others; vitro image prune drops it.
+			trace.Action("skip damaged image", trace.Str("manifest", d.Digest.String()), trace.Str("error", err.Error()))
+			continue
 		}
 		out = append(out, im)
 	}

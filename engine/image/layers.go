@@ -127,6 +127,9 @@ func (s *Store) unpackLayer(ctx context.Context, r io.Reader, want layer.Digests
 		return err
 	}
 	start := time.Now()
+	if trace.Enabled(trace.Steps) {
+		trace.Shellf("tar -xzpf <blob %s> -C %s --xattrs  # then: .wh.* → mknod c 0 0, .wh..wh..opq → setfattr trusted.overlay.opaque=y", ShortID(want.Digest), dst+"/diff")
+	}
 	res, _, err := layer.Apply(ctx, r, want, diff, layer.Options{})
 	if err != nil {
 		return fmt.Errorf("unpacking layer %s: %w", want.Digest, err)

@@ -210,8 +210,11 @@ func (s *Store) Prune(ctx context.Context, all bool) (PruneReport, error) {
 		var keep []v1.Descriptor
 		for _, d := range idx.Manifests {
 			id, err := s.configDigest(d.Digest.String())
+			if err == nil {
+				_, err = s.readBlob(id) // the config, too, must be there
+			}
 			used := err == nil && len(s.Users(id)) > 0
-			if used || (!all && d.Annotations[annName] != "") {
+			if used || (err == nil && !all && d.Annotations[annName] != "") {
 				keep = append(keep, d)
 				continue
 			}

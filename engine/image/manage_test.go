@@ -127,3 +127,28 @@ func TestInterruptedPutLeavesNothingHalfMade(t *testing.T) {
 	}
 	checkConsistent(t, s, 1)
 }
+
+// A blob deleted by hand: the other images still list, prune drops the
+// damaged entry.
+func TestDamagedEntryIsPruned(t *testing.T) {
+	s, im := bootstrapStore(t)
+	if _, err := s.Put(context.Background(), multiLayerImage(t), []string{"docker.io/vitro/multi:1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	damaged, _ := s.Get("vitro/multi:1")
+	p, _ := s.blobPath(damaged.Id)
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	ims, err := s.List()
+	if err != nil || len(ims) != 1 || ims[0].Id != im.Id {
+		t.Fatalf("List with a damaged entry = %v, %v", ims, err)
+	}
+	if _, err := s.Get("vitro/multi:1"); err == nil {
+		t.Fatal("Get of a damaged image succeeded")
+	}
+	if _, err := s.Prune(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	checkConsistent(t, s, 1)
+}

@@ -104,6 +104,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		}
 		u.res.Opaques++
 		// Shell equivalent: setfattr -n trusted.overlay.opaque -v y dir
+		trace.KernelEvent("lsetxattr", trace.Str("path", p), trace.Str("name", "trusted.overlay.opaque"), trace.Str("value", "y"))
 		return wrap("setxattr trusted.overlay.opaque", p, unix.Lsetxattr(p, "trusted.overlay.opaque", []byte("y"), 0))
 	case Deletion:
 		p, err := u.parents(target)
@@ -115,6 +116,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		}
 		u.res.Whiteouts++
 		// Shell equivalent: mknod name c 0 0
+		trace.KernelEvent("mknod", trace.Str("path", p), trace.Str("type", "S_IFCHR"), trace.Str("dev", "0:0"), trace.Str("why", "whiteout for "+hdr.Name))
 		return wrap("mknod c 0 0 (whiteout)", p, unix.Mknod(p, unix.S_IFCHR, 0))
 	}
 	p, err := u.parents(rel)
