@@ -89,20 +89,23 @@ func SharesDemo(ctx context.Context, o Options, cfg SharesConfig) (res *SharesRe
 	st.next("start competing children")
 	var childWrites []string
 	before := make([]uint64, len(cgs))
-	for i, cg := range cgs {
+	for _, cg := range cgs {
 		c, err := startChild(cg, entrySpin, nil)
 		if err != nil {
 			return nil, err
 		}
 		defer c.kill()
-		st, err := cg.Stats()
+	}
+	// Both run before either is measured, so both windows are the same.
+	st.next("measure CPU time")
+	start := time.Now()
+	for i, cg := range cgs {
+		stats, err := cg.Stats()
 		if err != nil {
 			return nil, err
 		}
-		before[i] = st.CPU.UsageNS
+		before[i] = stats.CPU.UsageNS
 	}
-	st.next("measure CPU time")
-	start := time.Now()
 	if err := sleepCtx(ctx, time.Duration(cfg.Seconds*float64(time.Second))); err != nil {
 		return nil, err
 	}
