@@ -65,6 +65,8 @@ func (e *WriteError) hint() string {
 		return "the CPUs or memory nodes must be a subset of the parent's"
 	case errors.Is(e.Err, syscall.EINVAL) && strings.Contains(file, "memsw"):
 		return "memory+swap cannot be below the memory limit"
+	case errors.Is(e.Err, syscall.EINVAL) && file == "memory.limit_in_bytes":
+		return "on v1 the memory limit cannot exceed memory.memsw.limit_in_bytes: raise that first, or the limit is below what is in use"
 	case errors.Is(e.Err, syscall.EINVAL):
 		return "the kernel rejected the value for this file"
 	case errors.Is(e.Err, syscall.ESRCH):
