@@ -67,10 +67,12 @@ func nsDemoCmd(t nsdemo.Type) *cobra.Command {
 	c := &cobra.Command{
 		Use:   t.Name + " [-- CMD [ARG...]]",
 		Short: fmt.Sprintf("Isolate %s (%s, Linux %s)", t.Isolates, t.CloneFlag, t.Since),
-		Long: fmt.Sprintf(`Start a child in a new %s namespace only (%s, since Linux %s), which
-isolates %s. Show what the host sees beside what the child sees, the
-namespace inodes of both (only %s differs), every call made, and the same
-demo as shell commands.
+		Long: fmt.Sprintf(`Start a child in a new %s namespace only (%s, since Linux %s).
+It isolates %s.
+
+vitro shows what the host sees beside what the child sees, the namespace
+inodes of both (only %s differs), every call made, and the same demo as
+shell commands. See docs/namespaces.md.
 
 With -- CMD, run CMD inside that namespace afterwards, with this terminal;
 vitro exits with its status. The namespace ends when CMD does.`, t.Name, t.CloneFlag, t.Since, t.Isolates, t.Name),
