@@ -15,12 +15,16 @@ import (
 type Link struct {
 	Index int      `json:"index"`
 	Name  string   `json:"name"`
+	Type  string   `json:"type"` // netlink's kind: device, veth, bridge, ipip ...
 	Up    bool     `json:"up"`
 	Addrs []string `json:"addrs,omitempty"`
 }
 
 // NetResult is the network demo: a new network namespace has only a
-// loopback, down, and bringing it up leaves the host's alone.
+// loopback, down, and bringing it up leaves the host's alone. (When
+// tunnel drivers such as ipip or sit are loaded, the kernel also puts
+// their fallback devices, tunl0, sit0 ..., down, in every new namespace
+// unless net.core.fb_tunnels_only_for_init_net is set.)
 type NetResult struct {
 	Result
 	HostLinks         []Link `json:"hostLinks"`
@@ -135,7 +139,7 @@ func links() ([]Link, error) {
 	out := make([]Link, 0, len(ls))
 	for _, l := range ls {
 		a := l.Attrs()
-		lk := Link{Index: a.Index, Name: a.Name, Up: a.Flags&net.FlagUp != 0}
+		lk := Link{Index: a.Index, Name: a.Name, Type: l.Type(), Up: a.Flags&net.FlagUp != 0}
 		addrs, err := netlink.AddrList(l, netlink.FAMILY_ALL)
 		if err != nil {
 			return nil, fmt.Errorf("listing addresses of %s: %w", a.Name, err)
