@@ -49,9 +49,14 @@ func testEngine(t *testing.T) *Engine {
 	if _, err := store.Bootstrap(context.Background(), bb, "docker.io/library/busybox:latest"); err != nil {
 		t.Fatal(err)
 	}
+	// The engine turns on ip_forward as dockerd does; a test puts it back.
+	fwd, _ := os.ReadFile("/proc/sys/net/ipv4/ip_forward")
 	t.Cleanup(func() {
-		netdemo.DeleteNAT(natTable(cfg.Bridge))
+		netdemo.DeleteNAT(netdemo.BridgeTable(cfg.Bridge))
 		netdemo.RemoveBridge(cfg.Bridge)
+		if len(fwd) > 0 {
+			os.WriteFile("/proc/sys/net/ipv4/ip_forward", fwd, 0o644)
+		}
 	})
 	return New(cfg)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"path/filepath"
 
 	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/netdemo"
@@ -67,11 +66,11 @@ func (r *run) address(ctx context.Context) error {
 		}
 		return nil
 	}
-	subnet, err := netdemo.ParseSubnet(r.e.Config.BIP)
+	pool, err := netdemo.EnginePool(r.e.Config.DataRoot, r.e.Config.Bridge, r.e.Config.BIP)
 	if err != nil {
 		return err
 	}
-	pool := netdemo.NewPool(filepath.Join(r.e.Config.DataRoot, "network"), subnet)
+	subnet := pool.Subnet
 	addr, err := pool.Allocate(c.ID)
 	if err != nil {
 		return err
@@ -88,10 +87,6 @@ func (r *run) address(ctx context.Context) error {
 	return r.e.Containers.Save(c)
 }
 
-// natTable names the nftables table of a bridge's rules: the bridge's
-// own name, so `nft list table ip vitro0` shows them.
-func natTable(bridge string) string { return bridge }
-
 // publish adds masquerading for the bridge's subnet and forwards each -p
 // port of the host to the container's address, with DNAT rules that also
 // catch the host's own connections to 127.0.0.1 (netdemo.NAT.Publish
@@ -106,7 +101,12 @@ func (r *run) publish(subnet netdemo.Subnet, addr *net.IPNet) error {
 		maps = append(maps, m)
 	}
 	bridge := r.c.Network.Bridge
-	nat, err := netdemo.SetupNAT(natTable(bridge), bridge, subnet.Net)
+	// As dockerd does: the host must route between the bridge and its
+	// other interfaces for containers to reach beyond it.
+	if err := netdemo.EnableForwarding(); err != nil {
+		return err
+	}
+	nat, err := netdemo.SetupNAT(netdemo.BridgeTable(bridge), bridge, subnet.Net)
 	if err != nil {
 		return err
 	}

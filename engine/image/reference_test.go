@@ -1,6 +1,8 @@
 package image
 
 import (
+	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -90,3 +92,21 @@ func FuzzParseReference(f *testing.F) {
 }
 
 func nameInsecure() []name.Option { return []name.Option{name.Insecure} }
+
+func TestPlainHTTPOnlyWhereAllowed(t *testing.T) {
+	o := RemoteOptions{Insecure: []string{"10.0.0.0/8"}, Mirrors: []string{"http://mirror.lan:5000"}}
+	for host, want := range map[string]bool{
+		"127.0.0.1:5000": true, "10.1.2.3:5000": true, "mirror.lan:5000": true,
+		"192.168.1.10:5000": false, "registry.lan:5000": false,
+	} {
+		if got := o.allowHTTP(host); got != want {
+			t.Errorf("allowHTTP(%q) = %v, want %v", host, got, want)
+		}
+	}
+	// The transport refuses before any packet is sent.
+	rt := Transport(loopbackOnly{}, o.allowHTTP)
+	req, _ := http.NewRequest(http.MethodGet, "http://192.168.1.10:5000/v2/", nil)
+	if _, err := rt.RoundTrip(req); !errors.Is(err, ErrPlainHTTP) {
+		t.Fatalf("plain HTTP to a private address: %v, want ErrPlainHTTP", err)
+	}
+}

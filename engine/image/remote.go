@@ -73,8 +73,22 @@ func (o RemoteOptions) remoteOpts(ctx context.Context) []remote.Option {
 	if o.Platform != nil {
 		p = *o.Platform
 	}
-	return []remote.Option{remote.WithContext(ctx), remote.WithTransport(Transport(o.Transport)),
+	return []remote.Option{remote.WithContext(ctx), remote.WithTransport(Transport(o.Transport, o.allowHTTP)),
 		remote.WithAuthFromKeychain(authn.DefaultKeychain), remote.WithPlatform(p)}
+}
+
+// allowHTTP says whether host may be reached over plain HTTP: loopback,
+// insecure-registries, and mirrors given with an http:// URL.
+func (o RemoteOptions) allowHTTP(host string) bool {
+	if isInsecure(host, o.Insecure) {
+		return true
+	}
+	for _, m := range o.Mirrors {
+		if u, err := url.Parse(m); err == nil && u.Scheme == "http" && u.Host == host {
+			return true
+		}
+	}
+	return false
 }
 
 // candidates lists where to fetch ref from: mirrors first (for Docker Hub

@@ -1,6 +1,8 @@
 package image
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -12,19 +14,30 @@ import (
 // action: method, URL, status and the bytes of the response body, counted
 // as they are read and reported when the body is closed.
 type tracingTransport struct {
-	next http.RoundTripper
+	next      http.RoundTripper
+	allowHTTP func(host string) bool
 }
 
 // Transport wraps next (http.DefaultTransport when nil) so that each
-// registry request is traced.
-func Transport(next http.RoundTripper) http.RoundTripper {
+// registry request is traced, and plain HTTP goes only to hosts allowHTTP
+// accepts (nil: none). go-containerregistry itself would also speak plain
+// HTTP to private (RFC 1918) addresses; docker does not, and neither do we.
+func Transport(next http.RoundTripper, allowHTTP func(host string) bool) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &tracingTransport{next: next}
+	return &tracingTransport{next: next, allowHTTP: allowHTTP}
 }
 
+// ErrPlainHTTP: a request would have gone over plain HTTP to a registry
+// that is neither loopback nor listed as insecure.
+var ErrPlainHTTP = errors.New("plain HTTP refused")
+
 func (t *tracingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "http" && (t.allowHTTP == nil || !t.allowHTTP(req.URL.Host)) {
+		trace.Action("http refused", trace.Str("method", req.Method), trace.Str("url", req.URL.Redacted()))
+		return nil, fmt.Errorf("%w to %s: add it to insecure-registries in the config if it has no TLS", ErrPlainHTTP, req.URL.Host)
+	}
 	resp, err := t.next.RoundTrip(req)
 	if !trace.Enabled(trace.Steps) {
 		return resp, err

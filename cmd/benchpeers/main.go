@@ -1,7 +1,7 @@
 // Command peers measures `vitro run` against runc and crun on the same
 // busybox root filesystem, and against the floor of unshare + chroot:
 //
-//	sudo go run ./internal/bench/peers [-n 30]
+//	sudo go run ./cmd/benchpeers [-n 30]
 //
 // Every contender runs /bin/true in new pid, mount, uts, ipc and network
 // namespaces with one cgroup, and is started the same way: in a private
@@ -26,6 +26,7 @@ import (
 	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/engine"
 	"github.com/vitro-dev/vitro/engine/image"
+	"github.com/vitro-dev/vitro/netdemo"
 )
 
 type contender struct {
@@ -79,8 +80,12 @@ func run(vitroBin string, n, warm int) error {
 		return err
 	}
 	cfg := filepath.Join(work, "config.json")
-	os.WriteFile(cfg, []byte(fmt.Sprintf(`{"bridge":"vbench%d","bip":"10.214.%d.1/24"}`, os.Getpid()%1000, os.Getpid()%250)), 0o644)
-	defer exec.Command(vitroBin, "--config", cfg, "--data-root", dataRoot, "rm", "-f", "none").Run()
+	bridge := fmt.Sprintf("vbench%d", os.Getpid()%1000)
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`{"bridge":%q,"bip":"10.214.%d.1/24"}`, bridge, os.Getpid()%250)), 0o644)
+	defer func() {
+		netdemo.DeleteNAT(netdemo.BridgeTable(bridge))
+		netdemo.RemoveBridge(bridge)
+	}()
 
 	vitroArgs := []string{vitroBin, "--config", cfg, "--data-root", dataRoot, "run", "--rm"}
 	cs := []contender{
