@@ -100,6 +100,14 @@ vitro exits with its status. The namespace ends when CMD does.`, t.Name, t.Clone
 }
 
 func runNsDemo(c *cobra.Command, t nsdemo.Type, o nsDemoOpts, argv []string) error {
+	if c.Flags().Changed("hostname") && o.hostname == "" {
+		return errors.New(`--hostname "": give the name to set inside, as in --hostname classroom`)
+	}
+	for _, f := range []string{"map-uid", "map-gid"} {
+		if c.Flags().Changed(f) && c.Flags().Lookup(f).Value.String() == "0" {
+			return fmt.Errorf("--%s 0 would map root inside to root outside, which is what the demo shows does not happen: choose an unprivileged id such as %d", f, nsdemo.DefaultMapID)
+		}
+	}
 	if t.Name == "time" && (o.offset < time.Second || o.offset%time.Second != 0) {
 		return fmt.Errorf("--offset %s: want a whole number of seconds, at least 1s", o.offset)
 	}
