@@ -103,6 +103,8 @@ func (p *Player) showStep(ctx context.Context, l *Lesson, i int) int {
 			if !p.showDemo(ctx, b) {
 				failed++
 			}
+		case TryIt, Equivalent:
+			p.showCommands(b)
 		default:
 			fmt.Fprint(p.Out, p.Render.Render(blockMarkdown(b)))
 		}
@@ -139,6 +141,27 @@ func (p *Player) showDemo(ctx context.Context, b Block) bool {
 		}
 	}
 	return true
+}
+
+// showCommands prints a try or equivalent block with its commands as
+// they are, unwrapped, so that they can be copied into a shell.
+func (p *Player) showCommands(b Block) {
+	var lines []string
+	if b.Kind == TryIt {
+		fmt.Fprintf(p.Out, "\n  %s\n\n", p.bold("▷ Try it yourself (in another terminal):"))
+		for _, c := range b.Commands {
+			lines = append(lines, "$ "+c)
+		}
+	} else {
+		fmt.Fprintf(p.Out, "\n  %s\n\n", p.bold("Shell equivalent (what vitro did, with util-linux and iproute2):"))
+		lines = strings.Split(b.Text, "\n")
+	}
+	for _, l := range lines {
+		fmt.Fprintln(p.Out, "      "+l)
+	}
+	if b.Kind == TryIt && b.Text != "" {
+		fmt.Fprint(p.Out, p.Render.Render("*Look for:* "+b.Text))
+	}
 }
 
 // blockMarkdown turns a non-demo block into Markdown for the renderer and
