@@ -1,0 +1,21 @@
+// Command gen writes the web version of the lessons (docs/lessons) from
+// the embedded lesson sources: go run ./lessons/gen docs/lessons
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/vitro-dev/vitro/lessons"
+)
+
+func main() {
+	if len(os.Args) != 2 {
+		fmt.Fprintln(os.Stderr, "usage: go run ./lessons/gen DIR")
+		os.Exit(2)
+	}
+	if err := lessons.WriteDocs(os.Args[1]); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+}
