@@ -459,7 +459,9 @@ func loadCmd(g *Globals) *cobra.Command {
 			}
 			var p image.Progress
 			if !quiet {
-				p = image.NewPrinter(c.ErrOrStderr(), false)
+				pr := image.NewPrinter(c.OutOrStdout(), false)
+				pr.Complete = "Loaded layer"
+				p = pr
 			}
 			ims, err := s.Load(c.Context(), path, p)
 			if err != nil {

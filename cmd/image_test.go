@@ -1,12 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vitro-dev/vitro/engine/image/registry"
 	"github.com/vitro-dev/vitro/internal/testenv"
 )
 
@@ -61,5 +63,54 @@ func TestImageCommands(t *testing.T) {
 	vitro("image", "prune", "-a")
 	if out := vitro("info", "--format", "{{.Images}}"); out != "0\n" {
 		t.Fatalf("info Images after prune -a = %q", out)
+	}
+}
+
+// TestPushPullCommands pushes the bootstrap image to an in-process
+// `vitro registry serve` on loopback and pulls it into another data root,
+// checking docker's output lines.
+func TestPushPullCommands(t *testing.T) {
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		t.Skip("/bin/busybox missing: apt-get install busybox-static")
+	}
+	testenv.RequirePrivileged(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ready, done := make(chan string, 1), make(chan error, 1)
+	go func() {
+		done <- registry.Serve(ctx, "127.0.0.1:0", t.TempDir(), nil, func(a string) { ready <- a })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	src, dst := t.TempDir(), t.TempDir()
+	vitro := func(dr string, args ...string) string {
+		t.Helper()
+		out, stderr, code := run(t, append([]string{"--data-root", dr}, args...)...)
+		if code != 0 {
+			t.Fatalf("vitro %s: exit %d: %s", strings.Join(args, " "), code, stderr)
+		}
+		return out
+	}
+	vitro(src, "image", "bootstrap")
+	ref := addr + "/class/busybox:1"
+	vitro(src, "tag", "busybox", ref)
+	if out := vitro(src, "push", ref); !strings.Contains(out, "1: digest: sha256:") {
+		t.Fatalf("push printed %q", out)
+	}
+	out := vitro(dst, "pull", ref)
+	for _, want := range []string{"1: Pulling from class/busybox", ": Pull complete", "Digest: sha256:", "Status: Downloaded newer image for " + ref, ref + "\n"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("pull printed %q, want %q in it", out, want)
+		}
+	}
+	if out := vitro(dst, "pull", "-q", ref); out != ref+"\n" {
+		t.Fatalf("pull -q printed %q", out)
+	}
+	if out := vitro(dst, "search", "--registry", addr, "busy", "--format", "{{.Name}} {{join .Tags \",\"}}"); out != addr+"/class/busybox 1\n" {
+		t.Fatalf("search printed %q", out)
 	}
 }

@@ -122,10 +122,24 @@ func pushCmd(g *Globals) *cobra.Command {
 			if _, ok := ref.(name.Digest); ok {
 				return fmt.Errorf("push %q: push a tag (NAME:TAG), not a digest", args[0])
 			}
-			fmt.Fprintf(c.OutOrStdout(), "The push refers to repository [%s]\n", image.RepoName(ref.Context()))
-			digest, err := s.Push(c.Context(), args[0], "", o)
+			out := c.OutOrStdout()
+			fmt.Fprintf(out, "The push refers to repository [%s]\n", image.RepoName(ref.Context()))
+			var done, total int64
+			tty := imageIsTTY(out)
+			digest, err := s.Push(c.Context(), args[0], "", o, func(d, t int64) {
+				done, total = d, t
+				if tty {
+					fmt.Fprintf(out, "\r\x1b[2KPushing %s/%s", image.HumanSize(d), image.HumanSize(t))
+				}
+			})
+			if tty {
+				fmt.Fprint(out, "\r\x1b[2K")
+			}
 			if err != nil {
 				return err
+			}
+			if total > 0 {
+				fmt.Fprintf(out, "Uploaded %s of %s\n", image.HumanSize(done), image.HumanSize(total))
 			}
 			fmt.Fprintf(c.OutOrStdout(), "%s: digest: %s\n", ref.Identifier(), digest)
 			return nil

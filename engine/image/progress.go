@@ -12,6 +12,9 @@ import (
 // line per layer with a bar, redrawn in place; otherwise one line per layer
 // when it is done, so logs stay readable.
 type Printer struct {
+	// Complete replaces the status "Pull complete" (load says "Loaded").
+	Complete string
+
 	w     io.Writer
 	tty   bool
 	mu    sync.Mutex
@@ -32,14 +35,17 @@ func NewPrinter(w io.Writer, tty bool) *Printer {
 	return &Printer{w: w, tty: tty, state: map[string]*layerState{}}
 }
 
-func final(status string) bool {
-	return status == "Pull complete" || status == "Already exists" || status == "Failed"
+func (p *Printer) final(status string) bool {
+	return status == "Pull complete" || status == "Already exists" || status == "Failed" || (p.Complete != "" && status == p.Complete)
 }
 
 // Update implements Progress.
 func (p *Printer) Update(id, status string, current, total int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if status == "Pull complete" && p.Complete != "" {
+		status = p.Complete
+	}
 	st, ok := p.state[id]
 	if !ok {
 		st = &layerState{}
@@ -49,7 +55,7 @@ func (p *Printer) Update(id, status string, current, total int64) {
 	changed := st.status != status
 	st.status, st.current, st.total = status, current, total
 	if !p.tty {
-		if final(status) && !st.printed {
+		if p.final(status) && !st.printed {
 			st.printed = true
 			fmt.Fprintf(p.w, "%s: %s\n", id, status)
 		}

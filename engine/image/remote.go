@@ -164,8 +164,9 @@ func (s *Store) Pull(ctx context.Context, refStr string, o RemoteOptions, p Prog
 }
 
 // Push sends the local image ref names to its registry (or, with dst, to
-// another name).
-func (s *Store) Push(ctx context.Context, refStr, dst string, o RemoteOptions) (string, error) {
+// another name). progress, when not nil, receives the bytes uploaded so
+// far and the total, as go-containerregistry reports them.
+func (s *Store) Push(ctx context.Context, refStr, dst string, o RemoteOptions, progress ...func(done, total int64)) (string, error) {
 	if dst == "" {
 		dst = refStr
 	}
@@ -181,7 +182,24 @@ func (s *Store) Push(ctx context.Context, refStr, dst string, o RemoteOptions) (
 	if err != nil {
 		return "", err
 	}
-	if err := remote.Write(ref, img, o.remoteOpts(ctx)...); err != nil {
+	opts := o.remoteOpts(ctx)
+	var wait chan struct{}
+	if len(progress) > 0 && progress[0] != nil {
+		updates := make(chan v1.Update, 16)
+		wait = make(chan struct{})
+		go func() {
+			defer close(wait)
+			for u := range updates {
+				progress[0](u.Complete, u.Total)
+			}
+		}()
+		opts = append(opts, remote.WithProgress(updates))
+	}
+	err = remote.Write(ref, img, opts...)
+	if wait != nil && err == nil {
+		<-wait // remote.Write closes the channel when it returns (on early errors it may not)
+	}
+	if err != nil {
 		return "", fmt.Errorf("pushing %s: %w", ref, err)
 	}
 	return im.Digest, nil
