@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -59,6 +60,7 @@ type session struct {
 	undo    []func()
 	unwatch func() bool
 	waited  bool
+	release chan struct{} // closed once the child is reaped: frees the thread that forked it
 }
 
 // start re-executes vitro as the demo's child with cloneFlags (exactly one
@@ -87,7 +89,8 @@ func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opt
 		return nil, err
 	}
 	s.pipe = pipe
-	err = s.cmd.Start()
+	s.release = make(chan struct{})
+	err = startPinned(s.cmd, s.release)
 	childEnd.Close()
 	if err != nil {
 		pipe.Close()
@@ -98,6 +101,27 @@ func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opt
 	// Ctrl-C: kill the child; the blocked Receive then sees EOF.
 	s.unwatch = context.AfterFunc(ctx, func() { s.cmd.Process.Kill() })
 	return s, nil
+}
+
+// startPinned starts cmd from an OS thread locked until release closes.
+// The kernel sends Pdeathsig when the *thread* that forked the child
+// exits, not the process; and the Go runtime ends a thread whenever a
+// goroutine that locked it returns without unlocking (the usual way to
+// throw away a thread that joined another namespace). Left unpinned, the
+// demo child could be killed by whatever code next discards the thread it
+// was forked from.
+func startPinned(cmd *exec.Cmd, release <-chan struct{}) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		err := cmd.Start()
+		errc <- err
+		if err == nil {
+			<-release
+		}
+		runtime.UnlockOSThread()
+	}()
+	return <-errc
 }
 
 func flagName(flags uintptr, t Type) string {
@@ -239,6 +263,7 @@ func (s *session) stop() {
 		s.cmd.Wait()
 		s.waited = true
 	}
+	close(s.release)
 	s.pipe.Close()
 	for i := len(s.undo) - 1; i >= 0; i-- {
 		s.undo[i]()

@@ -1,8 +1,9 @@
 // Package nsenter joins the namespaces of a running process and runs a
 // program there, like nsenter(1) and like `docker exec`.
 //
-// Joining is setns(2), and setns into a mount, user or time namespace is
-// refused (EINVAL or EUSERS) to a process with more than one thread. A Go
+// Joining is setns(2), and setns into a user or time namespace is refused
+// (EINVAL, EUSERS) to a process with more than one thread; into a mount
+// namespace, to a thread sharing its root and cwd with others. A Go
 // program always has several threads before its first line of main runs,
 // so the joining cannot be written in Go. This package therefore carries a
 // few lines of C (nsenter.c): a constructor that the C runtime calls

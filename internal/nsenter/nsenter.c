@@ -1,9 +1,11 @@
 //go:build linux && cgo
 
 // The setns constructor. See doc.go and docs/setns-constructor.md for why
-// it must exist; in one line: the kernel refuses setns into a mount, user
-// or time namespace from a process with more than one thread, and by the
-// time any Go code runs the Go runtime has started several.
+// it must exist. In short: the kernel refuses setns into a user or time
+// namespace from a process with more than one thread, and into a mount
+// namespace from a thread that shares its root and cwd with others (as all
+// Go threads do). By the time any Go code runs, the Go runtime has started
+// several threads.
 //
 // A function marked constructor runs while the process is still
 // single-threaded, before the Go runtime initialises. It reads

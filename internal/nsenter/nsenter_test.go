@@ -19,10 +19,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// The reason this package has C: from Go, with the runtime's threads
+// One reason this package has C: from Go, with the runtime's threads
 // running, the kernel refuses setns into a mount namespace, even our own
 // (the threads share one fs_struct, and a mount namespace change needs it
-// unshared). The goroutine's thread is locked and never unlocked, so it
+// unshared). nsdemo's TestWhyTheConstructorExists checks user and time. The goroutine's thread is locked and never unlocked, so it
 // is thrown away whatever happens.
 func TestGoCannotJoinAMountNamespace(t *testing.T) {
 	testenv.RequirePrivileged(t)
