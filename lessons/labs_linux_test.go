@@ -105,3 +105,77 @@ func TestLabs(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoStudentsAtOnce runs the same labs for two students on one
+// machine at the same time: each one's solution satisfies only their own
+// check, and one's reset leaves the other's work alone.
+func TestTwoStudentsAtOnce(t *testing.T) {
+	testenv.RequirePrivileged(t)
+	root := t.TempDir()
+	a, b := testStudent(t, root), testStudent(t, root)
+	ctx := context.Background()
+	for _, id := range []string{"uts-hostname", "mnt-private", "ipc-shm", "cgroup-oom", "net-bridge", "user-root"} {
+		t.Run(id, func(t *testing.T) {
+			l, _ := LookupLab(id)
+			ea, err := l.Env(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			eb, err := l.Env(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { ea.Reset(ctx); eb.Reset(ctx) })
+			// Both start at once.
+			errs := make(chan error, 2)
+			for _, e := range []*LabEnv{ea, eb} {
+				go func(e *LabEnv) { _, err := e.Start(ctx); errs <- err }(e)
+			}
+			for i := 0; i < 2; i++ {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := ea.ApplySolution(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, pass, err := check(ctx, ea); err != nil || !pass {
+				t.Fatalf("student A fails after the solution: %v", err)
+			}
+			if _, pass, err := check(ctx, eb); err != nil || pass {
+				t.Fatalf("student B passes with student A's work (err %v)", err)
+			}
+			if err := eb.ApplySolution(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ea.Reset(ctx); err != nil {
+				t.Fatalf("reset A: %v", err)
+			}
+			if rs, pass, err := check(ctx, eb); err != nil || !pass {
+				t.Fatalf("student A's reset broke student B's work: %+v %v", rs, err)
+			}
+			if _, err := eb.Reset(ctx); err != nil {
+				t.Fatalf("reset B: %v", err)
+			}
+		})
+	}
+	rows, err := Report(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed := map[string]int{}
+	for _, r := range rows {
+		if r.Passed {
+			passed[r.Student]++
+		}
+	}
+	if passed[a.Name] == 0 || passed[b.Name] == 0 {
+		t.Errorf("report: %+v", rows)
+	}
+}
+
+// check runs a fresh check (no cached process lists).
+func check(ctx context.Context, e *LabEnv) ([]CheckResult, bool, error) {
+	e.cache = map[string]any{}
+	return e.Check(ctx)
+}

@@ -168,3 +168,39 @@ func TestPlayerPausesAndQuits(t *testing.T) {
 		t.Fatalf("not done: %+v", prog.Lessons["t"])
 	}
 }
+
+// TestEveryDemoIsPlayed keeps the registry and the lessons in step: a
+// registered demo that no lesson plays would go untested.
+func TestEveryDemoIsPlayed(t *testing.T) {
+	all, err := All()
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, l := range all {
+		for _, s := range l.Steps {
+			for _, b := range s.Blocks {
+				used[b.Demo] = true
+			}
+		}
+	}
+	for _, d := range DemoNames() {
+		if !used[d] {
+			t.Errorf("demo %s is registered but no lesson plays it", d)
+		}
+	}
+}
+
+func TestEveryLessonHasALab(t *testing.T) {
+	all, _ := All()
+	for _, l := range all {
+		if len(l.Labs) == 0 {
+			t.Errorf("lesson %s has no lab", l.ID)
+		}
+	}
+	for _, lab := range Labs() {
+		if _, err := Find(lab.Lesson); err != nil {
+			t.Errorf("lab %s: %v", lab.ID, err)
+		}
+	}
+}
