@@ -139,6 +139,8 @@ func TestHostileLayers(t *testing.T) {
 		{name: "parent is a file", entries: []entry{file("f", "x"), file("f/g", "y")}, text: "not a directory"},
 		{name: "not a tar", raw: []byte(strings.Repeat("this is not a tar archive\n", 40)), text: "reading layer tar"},
 		{name: "unknown type", entries: []entry{{name: "x", typ: 'Q'}}, want: ErrType},
+		{name: "file as the root", entries: []entry{file(".", "x")}, want: ErrType},
+		{name: "symlink as the root", entries: []entry{symlink(".", "/")}, want: ErrType},
 	}
 	if len(cases) < 20 {
 		t.Fatalf("corpus has %d cases; the issue asks for at least 20", len(cases))

@@ -118,6 +118,9 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		trace.KernelEvent("mknod", trace.Str("path", p), trace.Str("type", "S_IFCHR"), trace.Str("dev", "0:0"), trace.Str("why", "whiteout for "+hdr.Name))
 		return wrap("mknod c 0 0 (whiteout)", p, unix.Mknod(p, unix.S_IFCHR, 0))
 	}
+	if rel == "." && hdr.Typeflag != tar.TypeDir {
+		return fmt.Errorf("%w: only a directory may name the layer's root", ErrType)
+	}
 	p, err := u.parents(rel)
 	if err != nil {
 		return err
