@@ -19,6 +19,15 @@
 // an flock; pulls hold a shared lock that garbage collection takes
 // exclusively, so prune never deletes what a pull is writing.
 //
+// What `vitro run` uses:
+//
+//	s, _ := image.Open(dataRoot)
+//	im, err := s.Get("busybox")          // errors.Is(err, image.ErrNotFound): then s.Pull
+//	im.Config.Env, im.Config.Cmd, ...    // the image config
+//	im.LayerDirs()                       // unpacked layers, base first (reverse for lowerdir=)
+//	s.Use(ctx, im.Id, containerID)       // pin: rmi refuses, prune keeps it
+//	s.Release(im.Id, containerID)        // when the container is removed
+//
 // Registry access (pull, push, search) uses go-containerregistry; layers
 // are unpacked by the sibling package layer.
 package image
