@@ -4,7 +4,9 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
@@ -81,5 +83,28 @@ func TestExitStatus(t *testing.T) {
 	}
 	if _, ok := ExitStatus(errors.New("x")); ok {
 		t.Error("a non-exit error gave a status")
+	}
+}
+
+// The constructor's own error paths: it must stop the process, with one
+// line naming the problem, before any Go code runs.
+func TestConstructorRefusesBadInput(t *testing.T) {
+	if !Supported {
+		t.Skip("built without cgo")
+	}
+	for spec, want := range map[string]string{
+		"garbage":    "parsing _VITRO_NSENTER",
+		"bogus:3":    "unknown bogus namespace",
+		"uts:99":     "joining uts namespace (fd 99)",
+		",uts:3":     "parsing _VITRO_NSENTER",
+		"user:1000x": "joining user namespace (fd 1000)",
+	} {
+		cmd := exec.Command("/proc/self/exe", "-test.run=^$")
+		cmd.Env = append(os.Environ(), Env+"="+spec)
+		out, err := cmd.CombinedOutput()
+		code, _ := ExitStatus(err)
+		if code != 125 || !strings.Contains(string(out), want) {
+			t.Errorf("%s=%q: exit %d, output %q; want 125 and %q", Env, spec, code, out, want)
+		}
 	}
 }
