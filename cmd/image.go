@@ -322,17 +322,21 @@ func imagePruneCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return render(c.OutOrStdout(), format, rep, func() *Table {
-				t := &Table{Header: []string{"removed", "count"}}
+			if format != "" && format != "table" {
+				return render(c.OutOrStdout(), format, rep, nil)
+			}
+			// docker's wording.
+			w := c.OutOrStdout()
+			if len(rep.ImagesDeleted) > 0 {
+				fmt.Fprintln(w, "Deleted Images:")
 				for _, id := range rep.ImagesDeleted {
-					t.Append("deleted image "+image.ShortID(id), "1")
+					fmt.Fprintln(w, "deleted: "+id)
 				}
-				t.Append("blobs", fmt.Sprint(rep.GC.Blobs))
-				t.Append("unpacked layers", fmt.Sprint(rep.GC.Layers))
-				t.Append("leftovers of interrupted writes", fmt.Sprint(rep.GC.Temp))
-				t.Append("total reclaimed space", image.HumanSize(rep.GC.Reclaimed))
-				return t
-			})
+				fmt.Fprintln(w)
+			}
+			fmt.Fprintf(w, "Removed %d blobs, %d unpacked layers, %d leftovers of interrupted writes\n", rep.GC.Blobs, rep.GC.Layers, rep.GC.Temp)
+			fmt.Fprintln(w, "Total reclaimed space: "+image.HumanSize(rep.GC.Reclaimed))
+			return nil
 		},
 	}
 	addFormatFlag(c, &format)
