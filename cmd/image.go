@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -45,12 +46,16 @@ type imageRow struct {
 func imageLsCmd(g *Globals, use string) *cobra.Command {
 	var format string
 	var quiet, digests, noTrunc bool
+	var filters []string
 	c := &cobra.Command{
 		Use:     use + " [REPOSITORY[:TAG]]",
 		Aliases: aliasesFor(use),
 		Short:   "List images: repository, tag, image ID, created, size",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if err := checkFilters(filters); err != nil {
+				return err
+			}
 			s, err := openStore(g)
 			if err != nil {
 				return err
@@ -62,7 +67,7 @@ func imageLsCmd(g *Globals, use string) *cobra.Command {
 			var rows []imageRow
 			for _, im := range ims {
 				for _, r := range rowsOf(im, noTrunc) {
-					if len(args) == 0 || matchRepo(r, args[0]) {
+					if (len(args) == 0 || matchRepo(r, args[0])) && matchFilters(r, filters) {
 						rows = append(rows, r)
 					}
 				}
@@ -100,6 +105,7 @@ func imageLsCmd(g *Globals, use string) *cobra.Command {
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print image IDs only")
 	c.Flags().BoolVar(&digests, "digests", false, "show manifest digests")
 	c.Flags().BoolVar(&noTrunc, "no-trunc", false, "show whole image IDs")
+	c.Flags().StringArrayVarP(&filters, "filter", "f", nil, "show only images that match: dangling=true|false, reference=PATTERN (busybox, 'class/*:1')")
 	return c
 }
 
@@ -134,6 +140,43 @@ func rowsOf(im *image.Image, noTrunc bool) []imageRow {
 		rows = []imageRow{base}
 	}
 	return rows
+}
+
+// checkFilters refuses filters vitro does not know, naming them.
+func checkFilters(filters []string) error {
+	for _, f := range filters {
+		k, v, _ := strings.Cut(f, "=")
+		switch {
+		case k == "dangling" && (v == "true" || v == "false"):
+		case k == "reference" && v != "":
+			if _, err := path.Match(v, ""); err != nil {
+				return fmt.Errorf("--filter %q: bad pattern: %w", f, err)
+			}
+		default:
+			return fmt.Errorf("--filter %q: want dangling=true|false or reference=PATTERN", f)
+		}
+	}
+	return nil
+}
+
+// matchFilters applies docker's image filters: every one must match.
+func matchFilters(r imageRow, filters []string) bool {
+	for _, f := range filters {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "dangling":
+			if (r.Repository == "<none>") != (v == "true") {
+				return false
+			}
+		case "reference":
+			ok, _ := path.Match(v, r.Repository)
+			ok2, _ := path.Match(v, r.Repository+":"+r.Tag)
+			if !ok && !ok2 {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func matchRepo(r imageRow, pattern string) bool {

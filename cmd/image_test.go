@@ -42,6 +42,9 @@ func TestImageCommands(t *testing.T) {
 	if out := vitro("images", "--format", "{{.Repository}}:{{.Tag}}"); out != "busybox:latest\nclass/box:1\n" && out != "class/box:1\nbusybox:latest\n" {
 		t.Fatalf("images after tag = %q", out)
 	}
+	if out := vitro("images", "-f", "reference=class/*", "--format", "{{.Repository}}:{{.Tag}}"); out != "class/box:1\n" {
+		t.Fatalf("images -f reference=class/* = %q", out)
+	}
 	archive := filepath.Join(t.TempDir(), "box.tar")
 	vitro("save", "-o", archive, "class/box:1")
 	if out := vitro("rmi", "class/box:1"); out != "Untagged: class/box:1\n" {
