@@ -105,7 +105,8 @@ func ResolveCaps(add, drop []string, privileged bool) ([]string, error) {
 // gain it, not even a setuid-root binary.
 func dropBounding(names []string) error {
 	keep := capSet(names)
-	for c := uintptr(0); c <= capLast(); c++ {
+	last := capLast()
+	for c := uintptr(0); c <= last; c++ {
 		if keep[c] {
 			continue
 		}
