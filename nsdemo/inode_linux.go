@@ -13,8 +13,14 @@ import (
 //
 // Shell equivalent: stat -L -c %i /proc/PID/ns/TYPE
 func Inode(pid int, typ string) (uint64, error) {
+	return inodeAt("/proc/"+strconv.Itoa(pid), typ)
+}
+
+// inodeAt reads the namespace inode under a /proc directory: /proc/<pid>
+// or /proc/thread-self.
+func inodeAt(dir, typ string) (uint64, error) {
 	var st unix.Stat_t
-	p := "/proc/" + strconv.Itoa(pid) + "/ns/" + typ
+	p := dir + "/ns/" + typ
 	if err := unix.Stat(p, &st); err != nil {
 		return 0, fmt.Errorf("stat %s: %w", p, err)
 	}
@@ -23,12 +29,31 @@ func Inode(pid int, typ string) (uint64, error) {
 
 // InodeTable compares every namespace type of two processes.
 func InodeTable(host, inside int) ([]InodeRow, error) {
-	rows := make([]InodeRow, 0, len(Types))
+	h, err := inodesAt("/proc/" + strconv.Itoa(host))
+	if err != nil {
+		return nil, err
+	}
+	return inodeTable(h, inside)
+}
+
+// inodesAt reads all eight namespace inodes under a /proc directory.
+func inodesAt(dir string) (map[string]uint64, error) {
+	m := make(map[string]uint64, len(Types))
 	for _, t := range Types {
-		h, err := Inode(host, t.Name)
+		ino, err := inodeAt(dir, t.Name)
 		if err != nil {
 			return nil, err
 		}
+		m[t.Name] = ino
+	}
+	return m, nil
+}
+
+// inodeTable compares host inodes read earlier with process inside's.
+func inodeTable(host map[string]uint64, inside int) ([]InodeRow, error) {
+	rows := make([]InodeRow, 0, len(Types))
+	for _, t := range Types {
+		h := host[t.Name]
 		i, err := Inode(inside, t.Name)
 		if err != nil {
 			return nil, err

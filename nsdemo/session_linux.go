@@ -60,7 +60,8 @@ type session struct {
 	undo    []func()
 	unwatch func() bool
 	waited  bool
-	release chan struct{} // closed once the child is reaped: frees the thread that forked it
+	release chan struct{}     // closed once the child is reaped: frees the thread that forked it
+	hostNS  map[string]uint64 // the namespaces of the thread that forked the child
 }
 
 // start re-executes vitro as the demo's child with cloneFlags (exactly one
@@ -90,7 +91,7 @@ func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opt
 	}
 	s.pipe = pipe
 	s.release = make(chan struct{})
-	err = startPinned(s.cmd, s.release)
+	s.hostNS, err = startPinned(s.cmd, s.release)
 	childEnd.Close()
 	if err != nil {
 		pipe.Close()
@@ -110,18 +111,31 @@ func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opt
 // throw away a thread that joined another namespace). Left unpinned, the
 // demo child could be killed by whatever code next discards the thread it
 // was forked from.
-func startPinned(cmd *exec.Cmd, release <-chan struct{}) error {
-	errc := make(chan error, 1)
+//
+// It also returns that thread's namespace inodes: exactly what the child
+// inherited, and so the right "host" column for the inode table. (The
+// process's own /proc/<pid>/ns shows its main thread, which other code
+// may have moved, or left stranded, in another namespace.)
+func startPinned(cmd *exec.Cmd, release <-chan struct{}) (map[string]uint64, error) {
+	type started struct {
+		ns  map[string]uint64
+		err error
+	}
+	c := make(chan started, 1)
 	go func() {
 		runtime.LockOSThread()
-		err := cmd.Start()
-		errc <- err
+		ns, err := inodesAt("/proc/thread-self")
+		if err == nil {
+			err = cmd.Start()
+		}
+		c <- started{ns, err}
 		if err == nil {
 			<-release
 		}
 		runtime.UnlockOSThread()
 	}()
-	return <-errc
+	r := <-c
+	return r.ns, r.err
 }
 
 func flagName(flags uintptr, t Type) string {
@@ -171,7 +185,7 @@ func (s *session) handshake(data, view any) error {
 // finish reads the inode table, hands the result to Options.Ready, then
 // ends the child or has it exec Options.Argv, and decodes its "bye".
 func (s *session) finish(o Outcome, bye any) error {
-	rows, err := InodeTable(os.Getpid(), s.res.ChildPID)
+	rows, err := inodeTable(s.hostNS, s.res.ChildPID)
 	if err != nil {
 		return s.fail("reading namespace inodes", err)
 	}
