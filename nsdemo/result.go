@@ -15,8 +15,9 @@ type Row struct {
 	Inside string `json:"inside"`
 }
 
-// InodeRow compares one namespace type: the inode of
-// /proc/<vitro>/ns/<type> (the host's) and of /proc/<child>/ns/<type>.
+// InodeRow compares one namespace type: the host's inode (read on the
+// vitro thread that forked the child, so what the child inherited) and
+// the child's, /proc/<child>/ns/<type>.
 // Two processes share a namespace exactly when the inodes are equal.
 type InodeRow struct {
 	Type    string `json:"type"`
