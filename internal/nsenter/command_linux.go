@@ -104,7 +104,7 @@ func Command(pid int, types []string, argv []string) (*Cmd, error) {
 			continue
 		}
 		path := filepath.Join("/proc", strconv.Itoa(pid), "ns", t)
-		same, err := sameAsSelf(path, t)
+		same, err := sameAsSelf(pid, path, t)
 		if err != nil {
 			c.Close()
 			return nil, err
@@ -188,20 +188,15 @@ func known(t string) bool {
 // sameAsSelf reports whether the target's namespace is the caller's own.
 // Joining one's own user namespace is EINVAL, and nsenter --all skips
 // namespaces already shared; so does this.
-func sameAsSelf(path, t string) (bool, error) {
+func sameAsSelf(pid int, path, t string) (bool, error) {
 	var target, self unix.Stat_t
 	if err := unix.Stat(path, &target); err != nil {
-		return false, openError(pidOf(path), t, err)
+		return false, openError(pid, t, err)
 	}
 	if err := unix.Stat("/proc/self/ns/"+t, &self); err != nil {
 		return false, fmt.Errorf("this kernel has no %s namespace (/proc/self/ns/%s: %w)", t, t, err)
 	}
 	return target.Ino == self.Ino && target.Dev == self.Dev, nil
-}
-
-func pidOf(path string) int {
-	n, _ := strconv.Atoi(strings.Split(path, "/")[2])
-	return n
 }
 
 func openError(pid int, t string, err error) error {
