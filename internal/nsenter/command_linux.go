@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -193,10 +194,24 @@ func sameAsSelf(pid int, path, t string) (bool, error) {
 	if err := unix.Stat(path, &target); err != nil {
 		return false, openError(pid, t, err)
 	}
-	if err := unix.Stat("/proc/self/ns/"+t, &self); err != nil {
+	if err := statOnThread("/proc/thread-self/ns/"+t, &self); err != nil {
 		return false, fmt.Errorf("this kernel has no %s namespace (/proc/self/ns/%s: %w)", t, t, err)
 	}
 	return target.Ino == self.Ino && target.Dev == self.Dev, nil
+}
+
+// statOnThread stats a /proc/thread-self path from a thread that the
+// scheduler hands out, like the one the child will be forked from. The
+// main thread (/proc/self) may be parked in another namespace by code that
+// locked it and returned without unlocking.
+func statOnThread(path string, st *unix.Stat_t) error {
+	err := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err <- unix.Stat(path, st)
+	}()
+	return <-err
 }
 
 func openError(pid int, t string, err error) error {
