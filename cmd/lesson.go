@@ -166,6 +166,9 @@ func playLesson(c *cobra.Command, ref string, st *lessons.Student, o *lessonOpti
 	if err != nil {
 		return err
 	}
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(c.ErrOrStderr(), "note: the live steps make namespaces, cgroups, mounts and links, which needs root: run vitro with sudo to see them")
+	}
 	p := &lessons.Player{Out: w, Render: r, Student: st, Terminal: termOut}
 	if !o.noPause {
 		p.Keys = lessons.NewKeySource(c.InOrStdin())

@@ -205,6 +205,15 @@ func (e *LabEnv) Start(ctx context.Context) (string, error) {
 
 // Check runs every check and records the outcome for the report.
 func (e *LabEnv) Check(ctx context.Context) ([]CheckResult, bool, error) {
+	out, pass, err := e.runChecks(ctx)
+	if err != nil {
+		return out, false, err
+	}
+	return out, pass, e.Student.recordResult(e.Lab.ID, out, pass)
+}
+
+// runChecks runs every check, recording nothing.
+func (e *LabEnv) runChecks(ctx context.Context) ([]CheckResult, bool, error) {
 	if !e.Started() {
 		return nil, false, fmt.Errorf("lab %s is not started: run vitro lab start %s first", e.Lab.ID, e.Lab.ID)
 	}
@@ -222,12 +231,13 @@ func (e *LabEnv) Check(ctx context.Context) ([]CheckResult, bool, error) {
 		}
 		out = append(out, r)
 	}
-	return out, pass, e.Student.recordResult(e.Lab.ID, out, pass)
+	return out, pass, nil
 }
 
 // Hint returns the hint for the first failing check, or "" if all pass.
+// Asking for a hint is not an attempt: nothing is recorded.
 func (e *LabEnv) Hint(ctx context.Context) (string, error) {
-	rs, _, err := e.Check(ctx)
+	rs, _, err := e.runChecks(ctx)
 	if err != nil {
 		return "", err
 	}

@@ -98,6 +98,9 @@ func (p *Player) showStep(ctx context.Context, l *Lesson, i int) int {
 	fmt.Fprintf(p.Out, "\n%s\n", p.bold(fmt.Sprintf("━━ %d/%d · %s ━━", i, len(l.Steps), s.Title)))
 	failed := 0
 	for _, b := range s.Blocks {
+		if ctx.Err() != nil {
+			return failed // interrupted: Play reports it
+		}
 		switch b.Kind {
 		case DemoStep:
 			if !p.showDemo(ctx, b) {
