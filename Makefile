@@ -12,7 +12,7 @@ LDFLAGS := -X github.com/vitro-dev/vitro/cmd.Version=$(VERSION)
 # image tools to test against, qemu and a stock kernel for the pure cgroup v2
 # VM and the VM comparison, and peer runtimes for benchmarks.
 PACKAGES := busybox-static iptables nftables iproute2 skopeo umoci docker-registry \
-            qemu-system-x86 linux-image-amd64 runc crun hyperfine
+            qemu-system-x86 linux-image-amd64 runc crun hyperfine gcc libc6-dev
 
 .PHONY: all build setup test test-unit test-cgroup2 bench docs lint quickstart clean
 
