@@ -30,7 +30,10 @@ type Demo struct {
 	Name    string // "ns.uts": group and demo, as `vitro ns uts`
 	Summary string // one line, for docs and listings
 	Command string // the vitro command that shows the same, for docs
-	Run     func(ctx context.Context, opts Options) (Result, error)
+	// Shell is the shell equivalent, for the web docs (a live step
+	// prints the one its result carries).
+	Shell string
+	Run   func(ctx context.Context, opts Options) (Result, error)
 }
 
 // Options are a demo block's key=value options.

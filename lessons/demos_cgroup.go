@@ -12,13 +12,17 @@ import (
 
 func init() {
 	register(Demo{Name: "cgroup.memory", Summary: "a child touches memory past its cgroup's limit until the kernel OOM-kills it",
-		Command: "vitro cgroup memory --limit 32M", Run: runCgroupMemory})
+		Command: "vitro cgroup memory --limit 32M", Run: runCgroupMemory,
+		Shell: "mkdir /sys/fs/cgroup/memory/demo      # v2: /sys/fs/cgroup/demo, memory.max\necho 32M > /sys/fs/cgroup/memory/demo/memory.limit_in_bytes\nsh -c 'echo $$ > /sys/fs/cgroup/memory/demo/cgroup.procs; exec tail /dev/zero'   # Killed\ngrep oom_kill /sys/fs/cgroup/memory/demo/memory.oom_control"})
 	register(Demo{Name: "cgroup.cpu", Summary: "a busy child held to half a CPU by a CFS quota; the kernel counts the throttling",
-		Command: "vitro cgroup cpu --cpus 0.5", Run: runCgroupCPU})
+		Command: "vitro cgroup cpu --cpus 0.5", Run: runCgroupCPU,
+		Shell: "mkdir /sys/fs/cgroup/cpu/demo         # v2: echo '50000 100000' > cpu.max\necho 100000 > /sys/fs/cgroup/cpu/demo/cpu.cfs_period_us\necho 50000 > /sys/fs/cgroup/cpu/demo/cpu.cfs_quota_us\nsh -c 'echo $$ > /sys/fs/cgroup/cpu/demo/cgroup.procs; while :; do :; done' &\ngrep throttled /sys/fs/cgroup/cpu/demo/cpu.stat"})
 	register(Demo{Name: "cgroup.pids", Summary: "a child tries more forks than pids.max allows; the extra ones fail with EAGAIN",
-		Command: "vitro cgroup pids --max 16", Run: runCgroupPids})
+		Command: "vitro cgroup pids --max 16", Run: runCgroupPids,
+		Shell: "mkdir /sys/fs/cgroup/pids/demo\necho 16 > /sys/fs/cgroup/pids/demo/pids.max\nsh -c 'echo $$ > /sys/fs/cgroup/pids/demo/cgroup.procs; for i in $(seq 40); do sleep 5 & done'   # fork: Resource temporarily unavailable"})
 	register(Demo{Name: "cgroup.freeze", Summary: "a counting child frozen and thawed: what docker pause does",
-		Command: "vitro cgroup freeze", Run: runCgroupFreeze})
+		Command: "vitro cgroup freeze", Run: runCgroupFreeze,
+		Shell: "echo FROZEN > /sys/fs/cgroup/freezer/demo/freezer.state   # v2: echo 1 > cgroup.freeze\necho THAWED > /sys/fs/cgroup/freezer/demo/freezer.state   # v2: echo 0 > cgroup.freeze"})
 }
 
 func cgOptions() cgroupdemo.Options { return cgroupdemo.Options{} }

@@ -14,9 +14,11 @@ func init() {
 	register(Demo{Name: "fs.chroot-escape", Summary: "a root process walks out of a chroot; after pivot_root it cannot",
 		Command: "vitro fs chroot-escape", Run: runChrootEscape})
 	register(Demo{Name: "fs.pivot-root", Summary: "pivot_root step by step, with the mount table after each step",
-		Command: "vitro fs pivot-root", Run: runPivotRoot})
+		Command: "vitro fs pivot-root", Run: runPivotRoot,
+		Shell: "unshare --mount sh -c 'mount --make-rprivate /; mount --bind R R; cd R\n  pivot_root . .; mount --make-rslave .; umount -l .; exec /bin/sh'"})
 	register(Demo{Name: "fs.overlay", Summary: "an overlay: copy-up, a whiteout, an opaque directory, and the layer they make",
-		Command: "vitro fs overlay", Run: runOverlay})
+		Command: "vitro fs overlay", Run: runOverlay,
+		Shell: "mount -t overlay overlay -o lowerdir=L2:L1,upperdir=U,workdir=W M\necho x >> M/file-from-L1     # copy-up into U\nrm M/other-file               # whiteout: a 0/0 character device in U\nrm -r M/dir; mkdir M/dir      # opaque: trusted.overlay.opaque=y on U/dir"})
 	register(Demo{Name: "fs.storage", Summary: "N root filesystems by full copy (vfs) and by overlay: disk and time",
 		Command: "vitro fs storage", Run: runStorage})
 	register(Demo{Name: "fs.mounts", Summary: "a container's standard mounts; masked and read-only paths of /proc and /sys",

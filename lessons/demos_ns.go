@@ -24,20 +24,28 @@ type NSDemo struct {
 
 func init() {
 	for _, d := range []struct {
-		typ, summary string
-		run          func(ctx context.Context, o Options) (nsdemo.Outcome, func() []Evidence, error)
+		typ, summary, shell string
+		run                 func(ctx context.Context, o Options) (nsdemo.Outcome, func() []Evidence, error)
 	}{
-		{"uts", "a hostname set in a new UTS namespace; the host's stays", runUTS},
-		{"pid", "PID 1 of a new PID namespace: numbering, orphans reaped by PID 1", runPID},
-		{"mnt", "a tmpfs mounted in a new mount namespace, absent from the host's mount table", runMnt},
-		{"ipc", "System V shared memory and POSIX queues invisible across IPC namespaces", runIPC},
-		{"net", "a new network namespace: only lo, down; the host's links out of sight", runNet},
-		{"user", "uid 0 inside a user namespace is an unprivileged uid on the host", runUser},
-		{"cgroup", "/proc/self/cgroup reads / inside a new cgroup namespace", runCgroupNS},
-		{"time", "CLOCK_BOOTTIME and CLOCK_MONOTONIC ahead inside a time namespace", runTime},
+		{"uts", "a hostname set in a new UTS namespace; the host's stays",
+			"unshare --uts sh -c 'hostname lab; hostname'\nhostname   # on the host: unchanged", runUTS},
+		{"pid", "PID 1 of a new PID namespace: numbering, orphans reaped by PID 1",
+			"unshare --pid --fork --mount-proc sh -c 'echo $$; ps -o pid,ppid,comm'\ngrep NSpid /proc/PID/status   # on the host: host PID, then the PID inside", runPID},
+		{"mnt", "a tmpfs mounted in a new mount namespace, absent from the host's mount table",
+			"unshare --mount --propagation private sh -c 'mount -t tmpfs tmpfs /mnt; findmnt /mnt'\nfindmnt /mnt   # on the host: nothing", runMnt},
+		{"ipc", "System V shared memory and POSIX queues invisible across IPC namespaces",
+			"unshare --ipc sh -c 'ipcmk -M 4096; ipcmk -Q; ipcs'\nipcs   # on the host: the child's objects are not listed", runIPC},
+		{"net", "a new network namespace: only lo, down; the host's links out of sight",
+			"unshare --net sh -c 'ip link; ip link set lo up; ip addr show lo'\nip link   # on the host: all its interfaces, lo untouched", runNet},
+		{"user", "uid 0 inside a user namespace is an unprivileged uid on the host",
+			"unshare --user sleep 300 &\necho '0 100000 65536' > /proc/$!/uid_map; echo '0 100000 65536' > /proc/$!/gid_map\nnsenter --target $! --user id   # uid=0(root) inside\ngrep Uid /proc/$!/status        # on the host: 100000", runUser},
+		{"cgroup", "/proc/self/cgroup reads / inside a new cgroup namespace",
+			"unshare --cgroup cat /proc/self/cgroup   # the paths read /\ncat /proc/self/cgroup                   # outside: the real paths", runCgroupNS},
+		{"time", "CLOCK_BOOTTIME and CLOCK_MONOTONIC ahead inside a time namespace",
+			"unshare --time --fork --monotonic 864000 --boottime 864000 cat /proc/uptime\ncat /proc/uptime   # on the host: unchanged", runTime},
 	} {
 		d := d
-		register(Demo{Name: "ns." + d.typ, Summary: d.summary, Command: "vitro ns " + d.typ,
+		register(Demo{Name: "ns." + d.typ, Summary: d.summary, Command: "vitro ns " + d.typ, Shell: d.shell,
 			Run: func(ctx context.Context, o Options) (Result, error) {
 				out, facts, err := d.run(ctx, o)
 				if err != nil {

@@ -124,6 +124,9 @@ func docDemo(blk Block) string {
 		b.WriteString("; `" + d.Command + "` shows the same on its own")
 	}
 	b.WriteString(".\n\n")
+	if d.Shell != "" {
+		b.WriteString(blockMarkdown(Block{Kind: Equivalent, Text: d.Shell}) + "\n")
+	}
 	return b.String()
 }
 
