@@ -27,7 +27,7 @@ the layers unpacked once under <data-root>/layers, shared by every image that ha
 		grp.AddCommand(imageLsCmd(g, "ls"), imageInspectCmd(g), imageHistoryCmd(g), imagePruneCmd(g),
 			imageBootstrapCmd(g), tagCmd(g), rmiCmd(g, "rm"), saveCmd(g), loadCmd(g), importCmd(g),
 			pullCmd(g), pushCmd(g))
-		root.AddCommand(grp, imageLsCmd(g, "images"), tagCmd(g), rmiCmd(g, "rmi"), saveCmd(g), loadCmd(g), importCmd(g))
+		root.AddCommand(grp, imageLsCmd(g, "images"), imageHistoryCmd(g), tagCmd(g), rmiCmd(g, "rmi"), saveCmd(g), loadCmd(g), importCmd(g))
 	})
 }
 
