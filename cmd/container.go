@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -106,15 +107,26 @@ Status, State, Pid (host PID of the container's init), ExitCode, IP.`,
 		var inspectFormat string
 		inspect := &cobra.Command{
 			Use:   "inspect CONTAINER...",
-			Short: "Show a container's record: config, state, root filesystem, network",
+			Short: "Show a container's record (config, state, root filesystem, network), or an image's",
 			Long: `Show containers' records as JSON, or through a Go template with -f/--format
-(for example -f '{{.State.Pid}}' or -f '{{.NetworkSettings.IPAddress}}').`,
+(for example -f '{{.State.Pid}}' or -f '{{.NetworkSettings.IPAddress}}').
+A name that is not a container is looked up among the images, as in docker.`,
 			Args: cobra.MinimumNArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
 				e := engine.New(g.Config)
-				var cs []*engine.Container
+				var cs []any
 				for _, a := range args {
 					ct, err := e.Get(a)
+					if errors.Is(err, engine.ErrNoSuchContainer) {
+						// As docker does: a name that is no container may be an image.
+						if store, serr := openStore(g); serr == nil {
+							if im, ierr := store.Get(a); ierr == nil {
+								cs = append(cs, im)
+								continue
+							}
+						}
+						return fmt.Errorf("%w or image: %s", engine.ErrNoSuchContainer, a)
+					}
 					if err != nil {
 						return err
 					}
