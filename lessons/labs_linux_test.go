@@ -114,7 +114,7 @@ func TestTwoStudentsAtOnce(t *testing.T) {
 	root := t.TempDir()
 	a, b := testStudent(t, root), testStudent(t, root)
 	ctx := context.Background()
-	for _, id := range []string{"uts-hostname", "mnt-private", "ipc-shm", "cgroup-oom", "net-bridge", "user-root"} {
+	for _, id := range []string{"uts-hostname", "mnt-private", "ipc-shm", "cgroup-oom", "net-bridge", "net-publish", "user-root"} {
 		t.Run(id, func(t *testing.T) {
 			l, _ := LookupLab(id)
 			ea, err := l.Env(a)
