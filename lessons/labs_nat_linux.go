@@ -210,13 +210,13 @@ func listenIn(ns, addr string) (net.Listener, error) {
 //
 // Shell equivalent: curl http://ADDR/
 func fetch(ctx context.Context, addr string) (string, error) {
-	d := net.Dialer{Timeout: 2 * time.Second}
+	d := net.Dialer{Timeout: 5 * time.Second}
 	c, err := d.DialContext(ctx, "tcp4", addr)
 	if err != nil {
 		return "", fmt.Errorf("connecting to %s: %w", addr, err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(3 * time.Second))
+	c.SetDeadline(time.Now().Add(10 * time.Second))
 	fmt.Fprintf(c, "GET / HTTP/1.0\r\n\r\n")
 	b, err := io.ReadAll(c)
 	if err != nil && len(b) == 0 {

@@ -172,7 +172,15 @@ ip netns exec {{.A}} ping -c 1 {{.IPB}}`,
 					if !netnsExists(e.Vars["A"]) {
 						return "no namespace " + e.Vars["A"], false, nil
 					}
-					if err := pingFrom(ctx, e.Vars["A"], net.ParseIP(e.Vars["IPB"])); err != nil {
+					// Up to three tries: the first waits for ARP, and a
+					// loaded machine may be slow to answer.
+					var err error
+					for i := 0; i < 3; i++ {
+						if err = pingFrom(ctx, e.Vars["A"], net.ParseIP(e.Vars["IPB"])); err == nil {
+							break
+						}
+					}
+					if err != nil {
 						return err.Error(), false, nil
 					}
 					return "echo reply from " + e.Vars["IPB"], true, nil

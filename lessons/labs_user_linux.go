@@ -266,9 +266,10 @@ func (e *LabEnv) startAndWait(ctx context.Context, cmd *exec.Cmd, ready func() b
 	return nil
 }
 
-// waitFor polls cond for up to ten seconds.
+// waitFor polls cond for up to thirty seconds (a loaded machine is slow;
+// nothing here measures time).
 func waitFor(ctx context.Context, cond func() bool, what string, args ...any) error {
-	for i := 0; i < 1000; i++ {
+	for i := 0; i < 3000; i++ {
 		if cond() {
 			return nil
 		}
