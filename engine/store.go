@@ -85,12 +85,15 @@ func (s *Containers) Create(c *Container) error {
 	if err := os.MkdirAll(filepath.Join(s.Dir, c.ID), 0o711); err != nil {
 		return err
 	}
-	return s.Save(c)
+	// The first record is flushed to disk: after any crash, `vitro ps -a`
+	// and `vitro rm` can find the container and everything made for it.
+	return fsutil.WriteJSONAtomic(s.path(c.ID), c)
 }
 
-// Save writes c's record atomically.
+// Save rewrites c's record atomically (without flushing it to disk: see
+// fsutil.ReplaceFile), as the container moves through its steps.
 func (s *Containers) Save(c *Container) error {
-	return fsutil.WriteJSONAtomic(s.path(c.ID), c)
+	return fsutil.ReplaceJSON(s.path(c.ID), c)
 }
 
 // Get finds a container by full ID, unique ID prefix, or name.

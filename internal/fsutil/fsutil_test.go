@@ -53,3 +53,19 @@ func TestLockExcludes(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestReplaceJSON(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "state.json")
+	for i := 0; i < 3; i++ {
+		if err := ReplaceJSON(p, map[string]int{"n": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var m map[string]int
+	if err := ReadJSON(p, &m); err != nil || m["n"] != 2 {
+		t.Fatalf("read back %v, %v", m, err)
+	}
+	if es, _ := os.ReadDir(filepath.Dir(p)); len(es) != 1 {
+		t.Errorf("temp files left behind: %v", es)
+	}
+}
