@@ -139,7 +139,7 @@ func playLesson(c *cobra.Command, ref string, st *lessons.Student, o *lessonOpti
 		if t.Failed > 0 {
 			return silentError{code: 1}
 		}
-		return st.SaveLesson(l.ID, lessons.LessonProgress{Step: len(l.Steps), Steps: len(l.Steps), Done: true})
+		return nil // a transcript for a script is no student's progress
 	case "", "text":
 	default:
 		return fmt.Errorf("--format %q: a lesson plays as text or json", o.format)
