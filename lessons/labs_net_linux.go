@@ -7,6 +7,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/netdemo"
 )
 
@@ -194,6 +195,8 @@ ip netns exec {{.A}} ping -c 1 {{.IPB}}`,
 			if err := netlink.LinkSetUp(br); err != nil {
 				return err
 			}
+			trace.Action("RTM_NEWLINK", trace.Str("bridge", e.Vars["Bridge"]), trace.Str("flags", "IFF_UP"))
+			trace.Shell("ip link add " + e.Vars["Bridge"] + " type bridge; ip link set " + e.Vars["Bridge"] + " up")
 			for _, side := range [][3]string{{e.Vars["VA"], e.Vars["A"], e.Vars["AddrA"]}, {e.Vars["VB"], e.Vars["B"], e.Vars["AddrB"]}} {
 				if err := plugIn(br, side[0], side[1], side[2]); err != nil {
 					return err
@@ -269,8 +272,13 @@ func addrUp(h *netlink.Handle, name, cidr string) error {
 	if err := h.AddrAdd(l, a); err != nil {
 		return fmt.Errorf("ip addr add %s dev %s: %w", cidr, name, err)
 	}
+	trace.Action("RTM_NEWADDR", trace.Str("link", name), trace.Str("address", cidr))
 	if err := h.LinkSetUp(l); err != nil {
 		return fmt.Errorf("ip link set %s up: %w", name, err)
+	}
+	trace.Action("RTM_NEWLINK", trace.Str("link", name), trace.Str("flags", "IFF_UP"))
+	if trace.Enabled(trace.Steps) {
+		trace.Shellf("ip addr add %s dev %s; ip link set %s up", cidr, name, name)
 	}
 	return nil
 }
@@ -285,6 +293,10 @@ func plugIn(br netlink.Link, hostIf, ns, cidr string) error {
 	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: hostIf, MasterIndex: br.Attrs().Index}, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(nh))}
 	if err := netlink.LinkAdd(veth); err != nil {
 		return fmt.Errorf("ip link add %s type veth peer name eth0 netns %s: %w", hostIf, ns, err)
+	}
+	trace.Action("RTM_NEWLINK", trace.Str("veth", hostIf), trace.Str("peer", "eth0"), trace.Str("netns", ns), trace.Str("master", br.Attrs().Name))
+	if trace.Enabled(trace.Steps) {
+		trace.Shellf("ip link add %s master %s type veth peer name eth0 netns %s", hostIf, br.Attrs().Name, ns)
 	}
 	if err := netlink.LinkSetUp(veth); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"github.com/vitro-dev/vitro/internal/trace"
 	"golang.org/x/net/icmp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
@@ -43,6 +44,8 @@ func netnsCreate(name string) error {
 	if err := <-done; err != nil {
 		return fmt.Errorf("ip netns add %s: %w", name, err)
 	}
+	trace.Action("netns add", trace.Str("name", name), trace.Str("path", filepath.Join(netnsDir, name)))
+	trace.Shell("ip netns add " + name)
 	return nil
 }
 
@@ -63,6 +66,8 @@ func netnsDelete(name string) (bool, error) {
 	if err := netns.DeleteNamed(name); err != nil {
 		return false, fmt.Errorf("ip netns delete %s: %w", name, err)
 	}
+	trace.Action("netns delete", trace.Str("name", name))
+	trace.Shell("ip netns delete " + name)
 	return true, nil
 }
 
@@ -120,6 +125,8 @@ func deleteLink(name string) (bool, error) {
 	if err := netlink.LinkDel(l); err != nil {
 		return false, fmt.Errorf("ip link delete %s: %w", name, err)
 	}
+	trace.Action("RTM_DELLINK", trace.Str("link", name), trace.Int("ifindex", int64(l.Attrs().Index)))
+	trace.Shell("ip link delete " + name)
 	return true, nil
 }
 
