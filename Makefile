@@ -55,10 +55,13 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## quickstart: set up, build, check the host and run a first demo (root)
+## quickstart: set up, build, check the host, show one namespace on its own,
+## then run a container and watch its six steps (root)
 quickstart: setup build
 	./$(BIN) check
 	./$(BIN) ns uts
+	./$(BIN) image bootstrap
+	./$(BIN) --trace run --rm busybox sh -c 'echo "hello from $$(hostname), PID $$$$"'
 
 clean:
 	rm -rf bin
