@@ -173,42 +173,59 @@ func TestCreateThenStart(t *testing.T) {
 	assertNothingLeft(t, e)
 }
 
-// TestPauseAt stops before step 4 and checks, while paused, what a student
-// would look at: the container's init is alive in its own namespaces and
-// has no eth0 yet.
+// TestPauseAt stops before step 6 and checks, while paused, what a
+// student would look at: init is alive in namespaces of its own, with the
+// overlay and eth0 that the host's mount table and links do not show,
+// and its cgroup holds the memory limit.
 func TestPauseAt(t *testing.T) {
 	e := testEngine(t)
 	pr, pw := io.Pipe()
 	var errb strings.Builder
 	done := make(chan error, 1)
 	go func() {
-		done <- e.Run(context.Background(), RunOptions{Image: "busybox", Remove: true, PauseAt: "network", Cmd: []string{"true"}},
+		done <- e.Run(context.Background(), RunOptions{Image: "busybox", Remove: true, PauseAt: "exec", Memory: "64m", Cmd: []string{"true"}},
 			Stdio{In: pr, Out: io.Discard, Err: &syncWriter{w: &errb}})
 	}()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	var c *Container
-	for time.Now().Before(deadline) {
+	for time.Now().Before(deadline) && c == nil {
 		cs, _ := e.Containers.List()
-		if len(cs) == 1 && cs[0].Rootfs.Merged != "" && cs[0].State.Pid != 0 {
+		if len(cs) == 1 && cs[0].Network.IPAddress != "" {
 			c = cs[0]
-			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	if c == nil {
-		t.Fatal("no paused container appeared")
+		pw.Write([]byte("\n"))
+		t.Fatalf("no paused container appeared: %s", errb.String())
 	}
-	if nsInode(c.State.Pid, "net") == nsInode(os.Getpid(), "net") {
-		t.Error("paused init shares the host's network namespace")
+	pid := c.State.Pid
+	if nsInode(pid, "net") == nsInode(os.Getpid(), "net") || nsInode(pid, "mnt") == nsInode(os.Getpid(), "mnt") {
+		t.Error("paused init shares the host's network or mount namespace")
 	}
-	if _, err := os.Stat(fmt.Sprintf("/sys/class/net/veth%s", c.ID[:8])); err == nil {
-		t.Error("the veth exists before step 4")
+	inside, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
+	host, _ := os.ReadFile("/proc/self/mountinfo")
+	if !strings.Contains(string(inside), " / / ") || !strings.Contains(string(inside), "overlay") {
+		t.Errorf("init's mount table has no overlay root:\n%s", inside)
+	}
+	if strings.Contains(string(host), c.Rootfs.Merged) || strings.Contains(string(host), c.Rootfs.Upper) {
+		t.Error("the host's mount table shows the container's overlay")
+	}
+	netdev, _ := os.ReadFile(fmt.Sprintf("/proc/%d/net/dev", pid))
+	if !strings.Contains(string(netdev), "eth0") {
+		t.Errorf("init's network has no eth0:\n%s", netdev)
+	}
+	if _, err := os.Stat("/sys/class/net/" + c.Network.HostVeth); err != nil {
+		t.Errorf("host end %s of the veth pair is missing: %v", c.Network.HostVeth, err)
+	}
+	if cg, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid)); !strings.Contains(string(cg), c.Cgroup) {
+		t.Errorf("init is not in cgroup %s:\n%s", c.Cgroup, cg)
 	}
 	pw.Write([]byte("\n"))
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if !strings.Contains(errb.String(), "paused before step 4/6 (network)") {
+	if !strings.Contains(errb.String(), "paused before step 6/6 (exec)") {
 		t.Errorf("pause message missing:\n%s", errb.String())
 	}
 	assertNothingLeft(t, e)

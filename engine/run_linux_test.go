@@ -120,19 +120,36 @@ func TestRunSixStepsInOrder(t *testing.T) {
 	var tbuf bytes.Buffer
 	old := trace.SetDefault(trace.New(trace.Kernel, trace.NewSink(trace.FormatJSON, &tbuf)))
 	defer trace.SetDefault(old)
-	out, stderr, err := runIn(t, e, RunOptions{Remove: true, Cmd: []string{"sh", "-c", "hostname; echo pid=$$; ip -o -4 addr show eth0"}})
+	out, stderr, err := runIn(t, e, RunOptions{Remove: true, Memory: "64m", Cmd: []string{"sh", "-c", "hostname; echo pid=$$; ip -o -4 addr show eth0"}})
 	trace.Default().Close()
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, stderr)
 	}
 	var order []string
+	limit, overlayRoot := false, false
 	sc := bufio.NewScanner(&tbuf)
 	for sc.Scan() {
-		var ev struct{ Kind, Name string }
+		var ev struct {
+			Kind, Name string
+			Fields     map[string]any
+		}
 		json.Unmarshal(sc.Bytes(), &ev)
 		if ev.Kind == "step" {
 			order = append(order, ev.Name)
 		}
+		file, _ := ev.Fields["file"].(string)
+		if ev.Name == "cgroup write" && (strings.HasSuffix(file, "memory.limit_in_bytes") || strings.HasSuffix(file, "memory.max")) && ev.Fields["value"] == "67108864" {
+			limit = true
+		}
+		if line, _ := ev.Fields["line"].(string); ev.Fields["mountpoint"] == "/" && strings.Contains(line, "overlay") {
+			overlayRoot = true
+		}
+	}
+	if !limit {
+		t.Error("the trace shows no write of the 64m memory limit")
+	}
+	if !overlayRoot {
+		t.Error("the trace shows no overlay at / in the container's mount table")
 	}
 	if strings.Join(order, ",") != "image,create,rootfs,network,address,exec" {
 		t.Errorf("steps traced in order %v", order)
