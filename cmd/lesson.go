@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -174,6 +176,9 @@ func playLesson(c *cobra.Command, ref string, st *lessons.Student, o *lessonOpti
 		p.Keys = lessons.NewKeySource(c.InOrStdin())
 	}
 	res, err := p.Play(c.Context(), l, from)
+	if errors.Is(err, context.Canceled) {
+		return silentError{code: 130} // Ctrl-C: the player said where it stopped
+	}
 	if err != nil {
 		return err
 	}

@@ -40,10 +40,12 @@ func (p *Player) Play(ctx context.Context, l *Lesson, from int) (PlayResult, err
 		fmt.Fprintf(p.Out, "Resuming lesson %d (%s) at step %d of %d. Use --restart to begin again.\n", l.Number, l.ID, from, len(l.Steps))
 	}
 	for i := from; i <= len(l.Steps); i++ {
-		if err := ctx.Err(); err != nil {
+		res.Failed += p.showStep(ctx, l, i)
+		if err := ctx.Err(); err != nil { // Ctrl-C during the step
+			fmt.Fprintf(p.Out, "\nInterrupted in step %d of %d; `vitro lesson %s` resumes there.\n", i, len(l.Steps), l.ID)
+			p.save(l, res.Finished, false)
 			return res, err
 		}
-		res.Failed += p.showStep(ctx, l, i)
 		last := i == len(l.Steps)
 		if p.Keys != nil && !last {
 			fmt.Fprintf(p.Out, "\n%s\n", p.dim(fmt.Sprintf("── step %d of %d · Enter: next step · q: quit ──", i, len(l.Steps))))
