@@ -71,19 +71,19 @@ func pids() []int {
 	return out
 }
 
-// procEnv returns the value of key in /proc/<pid>/environ and whether it
-// was set.
-func procEnv(pid int, key string) (string, bool) {
+// procEnv returns the value of key in /proc/<pid>/environ, whether it
+// was set, and whether the environment could be read at all.
+func procEnv(pid int, key string) (value string, set, readable bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	for _, kv := range bytes.Split(b, []byte{0}) {
 		if k, v, ok := strings.Cut(string(kv), "="); ok && k == key {
-			return v, true
+			return v, true, true
 		}
 	}
-	return "", false
+	return "", false, true
 }
 
 // statusField returns a field of /proc/<pid>/status, such as "NSpid".

@@ -72,8 +72,8 @@ func (s *Student) Dir() string {
 // VITRO_STUDENT in its environment: the single user owns processes
 // without one.
 func (s *Student) Owns(pid int) bool {
-	v, _ := procEnv(pid, StudentEnv)
-	return v == s.Name
+	v, _, readable := procEnv(pid, StudentEnv)
+	return readable && v == s.Name // an environment we cannot read is nobody's
 }
 
 // readJSON reads path into v; a missing file leaves v as it is.
