@@ -53,6 +53,10 @@ func WriteDocs(dir string) error {
 	return nil
 }
 
+// docStudent is the example student of the web pages: the single user of
+// a machine with the default data root. It reads and writes no state.
+var docStudent = &Student{DataRoot: "/var/lib/vitro", example: true}
+
 func docName(l *Lesson) string { return fmt.Sprintf("%02d-%s.md", l.Number, l.ID) }
 
 const docHeader = "<!-- Generated from lessons/content by `go run ./lessons/gen docs/lessons`. Do not edit. -->\n\n"
@@ -106,8 +110,15 @@ func docLesson(l *Lesson) string {
 		fmt.Fprintf(&b, "## Lab: %s\n\n", lab.Title)
 		fmt.Fprintf(&b, "`vitro lab start %s` prepares it; `vitro lab check %s` checks it against the kernel;\n", lab.ID, lab.ID)
 		fmt.Fprintf(&b, "`vitro lab hint %s` and `vitro lab solution %s` help; `vitro lab reset %s` cleans up.\n", lab.ID, lab.ID, lab.ID)
-		b.WriteString("Names in ‹angle quotes› are filled in for each student.\n\n")
-		b.WriteString(placeholders(strings.TrimSpace(lab.Task)) + "\n\n")
+		e, err := lab.Env(docStudent)
+		if err != nil {
+			b.WriteString(placeholders(strings.TrimSpace(lab.Task)) + "\n\n")
+			continue
+		}
+		b.WriteString("The names below are a single user's (no `--student`, data root " + docStudent.DataRoot + ");\n")
+		b.WriteString("`vitro lab start` prints yours.\n\n")
+		b.WriteString(strings.TrimSpace(e.Expand(lab.Task)) + "\n\n")
+		b.WriteString("<details><summary>One solution</summary>\n\n```sh\n" + strings.TrimSpace(e.Expand(lab.Solution)) + "\n```\n\n</details>\n\n")
 	}
 	return strings.TrimRight(b.String(), "\n") + "\n"
 }

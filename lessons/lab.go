@@ -142,7 +142,7 @@ func FindLab(id string) (*Lab, error) {
 // Env prepares lab l for student s: its names and its recorded state.
 func (l *Lab) Env(s *Student) (*LabEnv, error) {
 	e := &LabEnv{Lab: l, Student: s, Dir: filepath.Join(s.Dir(), "labs", l.ID), State: &LabState{}, cache: map[string]any{}}
-	e.Vars = map[string]string{"Student": s.Name, "Prefix": s.Prefix(), "Dir": e.Dir, "Lab": l.ID}
+	e.Vars = map[string]string{"Student": s.Name, "Prefix": s.Prefix(), "Dir": e.Dir, "Lab": l.ID, "Export": ""}
 	if s.Name != "" {
 		e.Vars["Export"] = fmt.Sprintf("export %s=%s", StudentEnv, s.Name)
 	}
@@ -154,6 +154,9 @@ func (l *Lab) Env(s *Student) (*LabEnv, error) {
 		for k, x := range v {
 			e.Vars[k] = x
 		}
+	}
+	if s.example {
+		return e, nil
 	}
 	if err := readJSON(e.statePath(), e.State); err != nil {
 		return nil, err

@@ -32,7 +32,11 @@ func init() {
 			}
 			// Outside the data root, which other users may not be allowed
 			// to enter (docker's is 0710): uid Base must reach it.
-			dir := filepath.Join(os.TempDir(), "vitro-user-lab-"+e.Student.dirName())
+			tmp := os.TempDir()
+			if e.Student.example {
+				tmp = "/tmp" // the web docs do not depend on $TMPDIR
+			}
+			dir := filepath.Join(tmp, "vitro-user-lab-"+e.Student.dirName())
 			return map[string]string{"Base": strconv.Itoa(userBase + n),
 				"Shared": dir, "File": filepath.Join(dir, "made-by-root")}, nil
 		},

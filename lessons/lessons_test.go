@@ -204,3 +204,25 @@ func TestEveryLessonHasALab(t *testing.T) {
 		}
 	}
 }
+
+// TestLabTextsExpand fills every lab's texts for a single user and for a
+// classroom student: no template may be left.
+func TestLabTextsExpand(t *testing.T) {
+	for _, st := range []*Student{{DataRoot: "/var/lib/vitro", example: true}, {Name: "amy", DataRoot: "/var/lib/vitro", example: true}} {
+		for _, l := range Labs() {
+			e, err := l.Env(st)
+			if err != nil {
+				t.Fatalf("%s: %v", l.ID, err)
+			}
+			texts := []string{l.Task, l.Solution}
+			for _, c := range l.Checks {
+				texts = append(texts, c.Name, c.Hint)
+			}
+			for _, x := range texts {
+				if got := e.Expand(x); strings.Contains(got, "{{") || strings.Contains(got, "<no value>") {
+					t.Errorf("%s (student %q): %q", l.ID, st.Name, got)
+				}
+			}
+		}
+	}
+}

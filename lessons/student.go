@@ -25,6 +25,7 @@ var validStudent = regexp.MustCompile(`^[a-z][a-z0-9]{0,7}$`)
 type Student struct {
 	Name     string
 	DataRoot string // vitro's data root; state goes under DataRoot/classroom
+	example  bool   // the single user of the web docs: no file is read or written
 }
 
 // NewStudent validates name ("" is allowed: no classroom).
