@@ -32,6 +32,9 @@ func natVars(e *LabEnv) (map[string]string, error) {
 	}
 	n, _ := e.Student.Slice()
 	p := e.Student.Prefix()
+	if p == "" {
+		p = "vlab-" // as netVars: never a bare name
+	}
 	table := "vitrolab"
 	if e.Student.Name != "" {
 		table += "_" + e.Student.Name

@@ -19,7 +19,12 @@ func netVars(e *LabEnv) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Link and namespace names always carry a prefix, so that a reset can
+	// never delete a host's own veth0: the student's name, or vlab-.
 	p := e.Student.Prefix()
+	if p == "" {
+		p = "vlab-"
+	}
 	net := fmt.Sprintf("%s.%d.", labSubnetBase, n)
 	return map[string]string{
 		"NS": p + "labns", "Host": p + "veth0", "Peer": p + "veth1",
