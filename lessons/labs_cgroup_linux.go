@@ -110,40 +110,8 @@ grep oom_kill {{.CgroupDir}}/{{.Events}}`,
 			}
 			return waitFor(ctx, func() bool { return !alive(pid) }, "the memory hog (PID %d) to be killed", pid)
 		},
-		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {
-			d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
-			if err != nil {
-				return nil, err
-			}
-			// Not cgroupdemo.Open: a student may have made the cgroup in the
-			// memory hierarchy only, and Open wants it in every one.
-			var out []string
-			for _, dir := range d.Dirs(e.Vars["Cgroup"]) {
-				if _, err := os.Stat(dir); err != nil {
-					continue
-				}
-				for _, pid := range strings.Fields(readTrim(filepath.Join(dir, "cgroup.procs"))) {
-					if killPID(atoi(pid)) {
-						out = append(out, "process "+pid+" (in the lab's cgroup)")
-					}
-				}
-				if err := rmdirRetry(dir); err != nil {
-					return out, err
-				}
-				out = append(out, "cgroup "+dir)
-			}
-			// The shared parent goes when the last student's cgroup has.
-			for _, dir := range d.Dirs("vitro/labs") {
-				os.Remove(dir)
-			}
-			return out, nil
-		},
-		Residue: func(e *LabEnv) []string {
-			if _, err := os.Stat(e.Vars["CgroupDir"]); err == nil {
-				return []string{"cgroup " + e.Vars["CgroupDir"]}
-			}
-			return nil
-		},
+		Teardown: cgroupTeardown,
+		Residue:  cgroupResidue,
 	})
 
 	// hog PROCS: join the cgroup by writing our PID into PROCS.
@@ -163,6 +131,44 @@ grep oom_kill {{.CgroupDir}}/{{.Events}}`,
 		}
 		return fmt.Errorf("touched %d MiB without being killed", len(keep))
 	}
+}
+
+// cgroupTeardown kills the processes in the lab's cgroup and removes it
+// from every hierarchy. Not cgroupdemo.Open: a student may have made the
+// cgroup in one hierarchy only, and Open wants it in every one.
+func cgroupTeardown(_ context.Context, e *LabEnv) ([]string, error) {
+	d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, dir := range d.Dirs(e.Vars["Cgroup"]) {
+		if _, err := os.Stat(dir); err != nil {
+			continue
+		}
+		for _, pid := range strings.Fields(readTrim(filepath.Join(dir, "cgroup.procs"))) {
+			if killPID(atoi(pid)) {
+				out = append(out, "process "+pid+" (in the lab's cgroup)")
+			}
+		}
+		if err := rmdirRetry(dir); err != nil {
+			return out, err
+		}
+		out = append(out, "cgroup "+dir)
+	}
+	// The shared parent goes when the last student's cgroup has.
+	for _, dir := range d.Dirs("vitro/labs") {
+		os.Remove(dir)
+	}
+	return out, nil
+}
+
+// cgroupResidue says whether the lab's cgroup is still there.
+func cgroupResidue(e *LabEnv) []string {
+	if _, err := os.Stat(e.Vars["CgroupDir"]); err == nil {
+		return []string{"cgroup " + e.Vars["CgroupDir"]}
+	}
+	return nil
 }
 
 // rmdirRetry removes an empty cgroup, retrying while its last tasks exit
