@@ -226,3 +226,11 @@ func TestLabTextsExpand(t *testing.T) {
 		}
 	}
 }
+
+func TestReflow(t *testing.T) {
+	in := "A paragraph\nthat goes on.\n\n1. an item\n   that goes on\n2. another\n\n```sh\nkeep\nthis\n```\n| a | b |\n|---|---|\n# Title\nnext"
+	want := "A paragraph that goes on.\n\n1. an item that goes on\n2. another\n\n```sh\nkeep\nthis\n```\n| a | b |\n|---|---|\n# Title\nnext"
+	if got := reflow(in); got != want {
+		t.Errorf("reflow:\n%s\nwant:\n%s", got, want)
+	}
+}
