@@ -31,9 +31,13 @@ mkdir "$work/bin"
 bins=()
 for pkg in $pkgs; do
 	out="$work/bin/$(basename "$pkg").test"
-	# Static without cgo; if a package needs cgo, link it statically.
-	if ! CGO_ENABLED=0 $GO test -c -o "$out" "$pkg"; then
-		echo "test-cgroup2: $pkg does not build without cgo; linking it statically"
+	# Static: without cgo, or, if the package or a dependency has cgo
+	# files, with cgo linked statically.
+	cgo=$(CGO_ENABLED=1 $GO list -deps -test -f '{{if and .CgoFiles (not .Standard)}}{{.ImportPath}}{{end}}' "$pkg" | sort -u | tr '\n' ' ')
+	if [ -z "$cgo" ]; then
+		CGO_ENABLED=0 $GO test -c -o "$out" "$pkg"
+	else
+		echo "test-cgroup2: $pkg uses cgo (${cgo% }): linking it statically"
 		CGO_ENABLED=1 $GO test -c -ldflags '-extldflags -static' -o "$out" "$pkg"
 	fi
 	if [ ! -f "$out" ]; then
