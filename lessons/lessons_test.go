@@ -227,10 +227,35 @@ func TestLabTextsExpand(t *testing.T) {
 	}
 }
 
-func TestReflow(t *testing.T) {
-	in := "A paragraph\nthat goes on.\n\n1. an item\n   that goes on\n2. another\n\n```sh\nkeep\nthis\n```\n| a | b |\n|---|---|\n# Title\nnext"
-	want := "A paragraph that goes on.\n\n1. an item that goes on\n2. another\n\n```sh\nkeep\nthis\n```\n| a | b |\n|---|---|\n# Title\nnext"
-	if got := reflow(in); got != want {
-		t.Errorf("reflow:\n%s\nwant:\n%s", got, want)
+func TestRender(t *testing.T) {
+	in := "# Title\n\nA paragraph with **bold**, *emphasis* and `inline-code --flag`\nthat goes on across source lines and is long enough to be wrapped.\n\n" +
+		"1. an item\n   that goes on\n2. another\n\n```sh\nkeep   this\n  as written\n```\n\n| a | longer b |\n|---|---|\n| 1 | 2 |\n"
+	r, _ := NewRenderer(false, 40)
+	got := r.Render(in)
+	want := `
+Title
+=====
+
+A paragraph with bold, emphasis and
+inline-code --flag that goes on across
+source lines and is long enough to be
+wrapped.
+
+1. an item that goes on
+2. another
+
+    keep   this
+      as written
+
+a  longer b
+─  ────────
+1  2
+`
+	if got != want {
+		t.Errorf("plain render:\n%s\nwant:\n%s", got, want)
+	}
+	col, _ := NewRenderer(true, 40)
+	if c := col.Render(in); !strings.Contains(c, "\x1b[1mbold\x1b[0m") || strings.Contains(c, "**") {
+		t.Errorf("terminal render lacks bold or keeps Markdown markers:\n%q", c)
 	}
 }
