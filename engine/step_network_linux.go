@@ -47,9 +47,11 @@ func (r *run) network(ctx context.Context) error {
 		return err
 	}
 	r.endpoint = ep
-	// The pair dies with the container's namespace; deleting it (a no-op
-	// if it is gone) matters when a later step fails while init runs.
-	r.onStop("veth "+hostIf, func() error { return netdemo.Disconnect(hostIf) })
+	// When the program ends, its network namespace dies and the kernel
+	// removes both ends of the pair with it (deleting the pair ourselves
+	// would wait for an RCU grace period). Only when a later step fails
+	// while init still runs does vitro delete it.
+	r.onFailure("veth "+hostIf, func() error { return netdemo.Disconnect(hostIf) })
 	c.Network = Network{Bridge: br.Name, HostVeth: hostIf, MacAddress: ep.MAC}
 	return r.e.Containers.Save(c)
 }

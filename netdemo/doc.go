@@ -10,7 +10,7 @@
 //	NS.Links, HostLinks      netlink in a namespace without switching threads (NewHandleAt)
 //	NS.Do                    run code (open a socket) on a thread switched into the namespace
 //	EnsureBridge             the host bridge with its gateway address (bip), overlap-checked
-//	Connect, Configure       step 4 (veth, bridge port, move + rename to eth0) and step 5 (address, route)
+//	Connect, Configure       step 4 (veth born with its peer inside as eth0, bridge port) and step 5 (address, route)
 //	Pool, EnginePool         lowest-free-address IPAM in <data-root>/network, flock'd
 //	SetupNAT, Publish        nftables masquerade and DNAT; Unpublish, DeleteNAT undo them
 //	ParsePortSpec            docker's -p syntax (pure)

@@ -30,24 +30,24 @@ type Endpoint struct {
 	Gateway   string `json:"gateway,omitempty"`
 }
 
-// Connect is step 4 of `vitro run`: it creates a veth pair on the host,
-// attaches hostIf to the bridge, moves the peer into ns and renames it
-// ifName (eth0), and sets lo and both ends up. On failure it deletes the
-// pair, so nothing is left half-made.
+// Connect is step 4 of `vitro run`: it creates a veth pair whose host
+// end, hostIf, is attached to the bridge and whose other end is created
+// directly inside ns as ifName (eth0), and sets lo and both ends up. On
+// failure it deletes the pair, so nothing is left half-made.
 //
 // Equivalent to:
 //
-//	ip link add HOSTIF type veth peer name HOSTIF-c
+//	ip link add HOSTIF type veth peer name eth0 netns NS
 //	ip link set HOSTIF master BRIDGE && ip link set HOSTIF up
-//	ip link set HOSTIF-c netns NS
-//	ip -n NS link set HOSTIF-c name eth0 && ip -n NS link set eth0 up && ip -n NS link set lo up
+//	ip -n NS link set eth0 up && ip -n NS link set lo up
 func Connect(bridge string, ns *NS, hostIf, ifName string) (ep *Endpoint, err error) {
-	if len(hostIf) > 13 {
-		return nil, fmt.Errorf("veth name %q: at most 13 characters (the peer's temporary name adds 2)", hostIf)
+	if len(hostIf) > 15 {
+		return nil, fmt.Errorf("veth name %q: at most 15 characters", hostIf)
 	}
-	tmp := hostIf + "-c"
 	host := HostLinks()
-	if _, err := host.AddVeth(hostIf, tmp); err != nil {
+	// The inside end is born in the container's namespace with its final
+	// name: no move, no rename.
+	if _, err := host.AddVethInto(hostIf, ifName, ns); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -61,17 +61,11 @@ func Connect(bridge string, ns *NS, hostIf, ifName string) (ep *Endpoint, err er
 	if err := host.Up(hostIf); err != nil {
 		return nil, err
 	}
-	if err := host.MoveTo(tmp, ns); err != nil {
-		return nil, err
-	}
 	in, err := ns.Links()
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	if err := in.Rename(tmp, ifName); err != nil {
-		return nil, err
-	}
 	for _, name := range []string{"lo", ifName} {
 		if err := in.Up(name); err != nil {
 			return nil, err

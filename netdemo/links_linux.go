@@ -110,6 +110,22 @@ func (l Links) AddVeth(name, peer string) (*netlink.Veth, error) {
 	return v, nil
 }
 
+// AddVethInto creates a veth pair whose peer is born in namespace ns,
+// already named peer there: the kernel makes the second end directly in
+// the target namespace, so nothing has to be moved (moving a link between
+// namespaces waits for an RCU grace period, tens of milliseconds).
+//
+// Equivalent to: ip link add NAME type veth peer name PEER netns NS
+func (l Links) AddVethInto(name, peer string, ns *NS) (*netlink.Veth, error) {
+	v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: peer, PeerNamespace: netlink.NsFd(ns.FD())}
+	if err := l.h.LinkAdd(v); err != nil {
+		return nil, fmt.Errorf("creating veth pair %s (here, in %s) / %s (in namespace %s): %w", name, l.where(), peer, ns.Label, err)
+	}
+	l.traced("link add veth", "link add "+name+" type veth peer name "+peer+" netns "+ns.Label,
+		trace.Str("name", name), trace.Str("peer", peer), trace.Str("peer_netns", ns.Label), trace.Int("ifindex", int64(v.Index)))
+	return v, nil
+}
+
 // MoveTo moves interface name into namespace ns. It keeps its name
 // (unless taken there) but gets a new ifindex there.
 //

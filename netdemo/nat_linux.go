@@ -66,7 +66,6 @@ func SetupNAT(table, bridge string, subnet *net.IPNet) (*NAT, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nftables netlink socket: %w", err)
 	}
-	t := c.AddTable(n.table())
 	hooks := []struct {
 		name string
 		hook *nftables.ChainHook
@@ -76,18 +75,34 @@ func SetupNAT(table, bridge string, subnet *net.IPNet) (*NAT, error) {
 		{ChainOutput, nftables.ChainHookOutput, nftables.ChainPriorityNATDest},
 		{ChainPostrouting, nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource},
 	}
-	for _, h := range hooks {
-		c.AddChain(&nftables.Chain{Name: h.name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: h.hook, Priority: h.prio})
-	}
-	if err := c.Flush(); err != nil {
-		return nil, fmt.Errorf("creating nftables table ip %s: %w", table, err)
-	}
-	trace.Action("nft add table", trace.Str("table", "ip "+table))
-	trace.Shell("nft add table ip " + table)
-	for _, h := range hooks {
-		if trace.Enabled(trace.Steps) {
-			trace.Shellf("nft add chain ip %s %s '{ type nat hook %s priority %d; }'", table, h.name, h.name, *h.prio)
+	// Reading is cheap; every change is a transaction the kernel commits
+	// with a wait for readers to finish. Only write what is missing, so
+	// that the second container on a bridge pays nothing here.
+	have := map[string]bool{}
+	if chains, err := c.ListChainsOfTableFamily(nftables.TableFamilyIPv4); err == nil {
+		for _, ch := range chains {
+			if ch.Table != nil && ch.Table.Name == table {
+				have[ch.Name] = true
+			}
 		}
+	}
+	if !have[ChainPrerouting] || !have[ChainOutput] || !have[ChainPostrouting] {
+		t := c.AddTable(n.table())
+		for _, h := range hooks {
+			c.AddChain(&nftables.Chain{Name: h.name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: h.hook, Priority: h.prio})
+		}
+		if err := c.Flush(); err != nil {
+			return nil, fmt.Errorf("creating nftables table ip %s: %w", table, err)
+		}
+		trace.Action("nft add table", trace.Str("table", "ip "+table))
+		trace.Shell("nft add table ip " + table)
+		for _, h := range hooks {
+			if trace.Enabled(trace.Steps) {
+				trace.Shellf("nft add chain ip %s %s '{ type nat hook %s priority %d; }'", table, h.name, h.name, *h.prio)
+			}
+		}
+	} else {
+		trace.Action("nft table present", trace.Str("table", "ip "+table), trace.Str("chains", "prerouting output postrouting"))
 	}
 	masq := []rule{
 		{ChainPostrouting, fmt.Sprintf("ip saddr %s oifname != %s counter masquerade", subnet, bridge),
