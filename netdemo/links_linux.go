@@ -115,13 +115,14 @@ func (l Links) AddVeth(name, peer string) (*netlink.Veth, error) {
 // the target namespace, so nothing has to be moved (moving a link between
 // namespaces waits for an RCU grace period, tens of milliseconds).
 //
-// Equivalent to: ip link add NAME type veth peer name PEER netns NS
+// Equivalent to: ip link add NAME type veth peer name PEER netns NS (or
+// netns PID for a namespace opened by OpenNS)
 func (l Links) AddVethInto(name, peer string, ns *NS) (*netlink.Veth, error) {
 	v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name}, PeerName: peer, PeerNamespace: netlink.NsFd(ns.FD())}
 	if err := l.h.LinkAdd(v); err != nil {
 		return nil, fmt.Errorf("creating veth pair %s (here, in %s) / %s (in namespace %s): %w", name, l.where(), peer, ns.Label, err)
 	}
-	l.traced("link add veth", "link add "+name+" type veth peer name "+peer+" netns "+ns.Label,
+	l.traced("link add veth", "link add "+name+" type veth peer name "+peer+" netns "+ns.shellName(),
 		trace.Str("name", name), trace.Str("peer", peer), trace.Str("peer_netns", ns.Label), trace.Int("ifindex", int64(v.Index)))
 	return v, nil
 }
@@ -138,11 +139,8 @@ func (l Links) MoveTo(name string, ns *NS) error {
 	if err := l.h.LinkSetNsFd(link, ns.FD()); err != nil {
 		return fmt.Errorf("moving %s from %s to namespace %s: %w", name, l.where(), ns.Label, err)
 	}
-	target := ns.Label // ip accepts a name from /run/netns or a PID
-	if ns.pid != 0 {
-		target = strconv.Itoa(ns.pid)
-	}
-	l.traced("link set netns", "link set "+name+" netns "+target, trace.Str("name", name), trace.Str("to", ns.Label), trace.Int("to_inode", int64(ns.Inode)))
+	// ip accepts a name from /run/netns or a PID
+	l.traced("link set netns", "link set "+name+" netns "+ns.shellName(), trace.Str("name", name), trace.Str("to", ns.Label), trace.Int("to_inode", int64(ns.Inode)))
 	return nil
 }
 

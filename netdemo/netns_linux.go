@@ -62,7 +62,9 @@ func NewNS(label string) (*NS, error) {
 // OpenNS opens the network namespace of process pid, such as a
 // container's init. The process may exit; the fd keeps the namespace.
 //
-// Shell equivalent: ip netns attach LABEL PID
+// Its shell equivalents name it by PID (`netns PID`, `nsenter -t PID -n`):
+// `ip -n` takes only names from /run/netns, and the label ("container
+// ID") is none.
 func OpenNS(pid int, label string) (*NS, error) {
 	path := "/proc/" + strconv.Itoa(pid) + "/ns/net"
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -85,6 +87,27 @@ func fdInode(fd int) uint64 {
 // Path is a path to the namespace that works from any process while this
 // one holds it: /proc/PID/fd/FD. `nsenter --net=PATH` enters it.
 func (n *NS) Path() string { return fmt.Sprintf("/proc/%d/fd/%d", os.Getpid(), n.fd) }
+
+// shellName is how `ip` names the namespace in a shell equivalent: the
+// PID for a process's namespace (`ip link ... netns PID` accepts one), the
+// label otherwise (as if `ip netns add LABEL` had put it in /run/netns,
+// which is the first line the equivalents of NewNS print).
+func (n *NS) shellName() string {
+	if n.pid != 0 {
+		return strconv.Itoa(n.pid)
+	}
+	return n.Label
+}
+
+// shellExec is the shell equivalent's prefix for running a command inside
+// the namespace: `nsenter -t PID -n` for a process's, `ip netns exec
+// LABEL` for one of ours.
+func (n *NS) shellExec() string {
+	if n.pid != 0 {
+		return "nsenter -t " + strconv.Itoa(n.pid) + " -n"
+	}
+	return "ip netns exec " + n.Label
+}
 
 // FD is the namespace's file descriptor, for setns(2) or
 // netlink.LinkSetNsFd. It is valid until Close.
@@ -128,7 +151,8 @@ func (n *NS) Handle() (*netlink.Handle, error) {
 // The thread is locked for the switch and switched back afterwards (see
 // onOwnThread).
 //
-// Shell equivalent: ip netns exec LABEL ...
+// Shell equivalent: ip netns exec LABEL ... (nsenter -t PID -n ... for a
+// process's namespace)
 func (n *NS) Do(fn func() error) error {
 	ch := make(chan error, 1)
 	go onOwnThread(func() {

@@ -52,7 +52,7 @@ func Ping(ctx context.Context, ns *NS, dst net.IP, count int, timeout time.Durat
 	if trace.Enabled(trace.Steps) {
 		trace.KernelEvent("socket", trace.Str("domain", "AF_INET"), trace.Str("type", "SOCK_RAW"), trace.Str("proto", "IPPROTO_ICMP"), trace.Str("netns", ns.Label))
 		trace.Action("ping", trace.Str("from", ns.Label), trace.Str("to", dst.String()), trace.Int("count", int64(count)))
-		trace.Shellf("ip netns exec %s ping -c %d %s", ns.Label, count, dst)
+		trace.Shellf("%s ping -c %d %s", ns.shellExec(), count, dst)
 	}
 	// The ID tells our replies from any other ICMP the raw socket sees.
 	id := int(rand.Uint32() & 0xffff)

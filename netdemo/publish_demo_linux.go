@@ -202,7 +202,7 @@ func serveInNS(ns *NS, m PortMapping, ip net.IP) (stop func() error, err error) 
 			return nil, fmt.Errorf("server in %s on %s/udp: %w", ns.Label, addr, err)
 		}
 		trace.Action("listen", trace.Str("netns", ns.Label), trace.Str("addr", "0.0.0.0"+addr), trace.Str("proto", "udp"))
-		trace.Shell("ip netns exec " + ns.Label + " nc -luk -p " + addr[1:])
+		trace.Shell(ns.shellExec() + " nc -luk -p " + addr[1:])
 		go func() {
 			buf := make([]byte, 512)
 			for {
@@ -220,7 +220,7 @@ func serveInNS(ns *NS, m PortMapping, ip net.IP) (stop func() error, err error) 
 		return nil, fmt.Errorf("server in %s on %s/tcp: %w", ns.Label, addr, err)
 	}
 	trace.Action("listen", trace.Str("netns", ns.Label), trace.Str("addr", "0.0.0.0"+addr), trace.Str("proto", "tcp"))
-	trace.Shell("ip netns exec " + ns.Label + " nc -lk -p " + addr[1:])
+	trace.Shell(ns.shellExec() + " nc -lk -p " + addr[1:])
 	go func() {
 		for {
 			c, err := l.Accept()
