@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"golang.org/x/term"
+
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/engine"
 )
@@ -33,7 +35,7 @@ program cannot be executed, 127 when it does not exist.`,
 			Example: `  vitro run --rm busybox echo hello
   vitro --trace run --rm busybox hostname
   vitro run --rm -it busybox sh
-  vitro run --rm -m 64m --pids-limit 20 busybox sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes'
+  vitro run --rm -m 16m busybox sh -c 'head -c 100m /dev/zero | tail -c 64m >/dev/null; echo status $?'
   vitro run --rm --pause-at rootfs busybox true`,
 			Args: cobra.MinimumNArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
@@ -42,6 +44,9 @@ program cannot be executed, 127 when it does not exist.`,
 					o.Entrypoint = &entrypoint
 				}
 				if err := engine.ParsePauseAt(o.PauseAt); err != nil {
+					return err
+				}
+				if err := checkTTY(o); err != nil {
 					return err
 				}
 				e := engine.New(g.Config)
@@ -87,8 +92,10 @@ Takes the same options as vitro run; prints the new container's ID.`,
 			Short: "Start a created or exited container: steps 2 to 6",
 			Long: `Start a container made by vitro create (or one that exited): its cgroup and init
 in new namespaces, its root filesystem, network and address, and its program.
-Like vitro run, it stays until the program ends; -a shows the program's output
-and passes its exit status on, -i also connects standard input.`,
+Like vitro run, it stays until the program ends (vitro has no daemon to hand
+the container to: it lives as long as this command), and exits with the
+program's status; -a shows the program's output, -i also connects standard
+input.`,
 			Args: cobra.ExactArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
 				return engine.New(g.Config).Start(c.Context(), args[0], attach || interactive, interactive,
@@ -132,4 +139,13 @@ func addRunFlags(c *cobra.Command, o *engine.RunOptions, entrypoint *string) {
 	f.StringVar(&o.PauseAt, "pause-at", "", "stop before this step (1-6 or image, create, rootfs, network, address, exec) until Enter")
 	// -h is --hostname, as in docker; help stays on --help.
 	f.BoolP("help", "", false, "help for "+c.Name())
+}
+
+// checkTTY refuses -it when standard input is not a terminal, as docker
+// does: the container would wait on a terminal that never types.
+func checkTTY(o engine.RunOptions) error {
+	if o.Tty && o.Interactive && !term.IsTerminal(int(os.Stdin.Fd())) {
+		return fmt.Errorf("-it: standard input is not a terminal: drop -t to pipe input into the container")
+	}
+	return nil
 }

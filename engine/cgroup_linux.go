@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"runtime"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/vitro-dev/vitro/cgroupdemo"
 )
 
@@ -41,12 +43,34 @@ func parseLimits(o RunOptions) (limits, error) {
 	l.res.CPUShares = uint64(o.CPUShares)
 	l.res.CpusetCpus = o.CpusetCpus
 	l.res.PidsLimit = o.PidsLimit
-	if err := l.res.Validate(runtime.NumCPU(), nil); err != nil {
+	if err := l.res.Validate(runtime.NumCPU(), allowedCPUs()); err != nil {
 		return l, err
 	}
-	l.Memory, l.CPUs, l.PidsLimit, l.CpusetCpus = l.res.Memory, float64(l.res.NanoCPUs)/1e9, l.res.PidsLimit, l.res.CpusetCpus
+	l.Limits = Limits{Memory: l.res.Memory, MemorySwap: l.res.MemorySwap, NanoCPUs: l.res.NanoCPUs, CPUShares: l.res.CPUShares,
+		PidsLimit: l.res.PidsLimit, CpusetCpus: l.res.CpusetCpus}
 	return l, nil
 }
+
+// allowedCPUs lists the CPUs vitro may run on (sched_getaffinity), which
+// a --cpuset-cpus must stay within.
+func allowedCPUs() []int {
+	var set unix.CPUSet
+	if unix.SchedGetaffinity(0, &set) != nil {
+		return nil
+	}
+	var cpus []int
+	for i := 0; i < len(set)*64; i++ {
+		if set.IsSet(i) {
+			cpus = append(cpus, i)
+		}
+	}
+	return cpus
+}
+
+// cgroupName is the container's cgroup, under vitro's parent: derived
+// from the ID alone, so that `vitro rm` finds it even when a crash came
+// before the record named it.
+func cgroupName(id string) string { return "vitro/" + id[:12] }
 
 // cgroupHandle is the container's cgroup.
 type cgroupHandle = *cgroupdemo.Cgroup
@@ -58,7 +82,7 @@ func createCgroup(id string, l limits) (cgroupHandle, error) {
 	if err != nil {
 		return nil, err
 	}
-	cg, err := cgroupdemo.Create(d, "vitro/"+id[:12])
+	cg, err := cgroupdemo.Create(d, cgroupName(id))
 	if err != nil {
 		return nil, err
 	}

@@ -53,10 +53,12 @@ type Config struct {
 
 // Limits are the resource limits, in docker's units.
 type Limits struct {
-	Memory     int64   `json:"Memory,omitempty"` // bytes
-	CPUs       float64 `json:"NanoCpus,omitempty"`
-	PidsLimit  int64   `json:"PidsLimit,omitempty"`
-	CpusetCpus string  `json:"CpusetCpus,omitempty"`
+	Memory     int64  `json:"Memory,omitempty"` // bytes
+	MemorySwap int64  `json:"MemorySwap,omitempty"`
+	NanoCPUs   int64  `json:"NanoCpus,omitempty"` // --cpus 0.5 is 500000000, as in docker
+	CPUShares  uint64 `json:"CpuShares,omitempty"`
+	PidsLimit  int64  `json:"PidsLimit,omitempty"`
+	CpusetCpus string `json:"CpusetCpus,omitempty"`
 }
 
 // State is the container's runtime state.

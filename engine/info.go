@@ -2,7 +2,6 @@ package engine
 
 import (
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -67,7 +66,14 @@ func SystemInfo(cfg *config.Config) Info {
 	}
 	in.Overlay, _ = fsdemo.FilesystemSupported("overlay")
 	in.Images = image.Count(cfg.DataRoot)
-	in.Containers = countEntries(filepath.Join(cfg.DataRoot, "containers"))
+	if cs, err := New(cfg).List(); err == nil {
+		in.Containers = len(cs)
+		for _, c := range cs {
+			if c.State.Status == StatusRunning || c.State.Status == StatusPaused {
+				in.ContainersRunning++
+			}
+		}
+	}
 	in.ContainersStopped = in.Containers - in.ContainersRunning
 	return in
 }
@@ -92,13 +98,4 @@ func osRelease() string {
 		}
 	}
 	return ""
-}
-
-// countEntries counts the directory's entries; a missing directory is 0.
-func countEntries(dir string) int {
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		return 0
-	}
-	return len(es)
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/vitro-dev/vitro/fsdemo"
@@ -89,7 +90,7 @@ func containerInit() {
 		os.Exit(ExitVitroError) // the parent is gone or gave up
 	}
 	if err := buildRootfs(rs); err != nil {
-		fail(ExitVitroError, fmt.Errorf("step 3 (rootfs): %w", err))
+		fail(ExitVitroError, err)
 	}
 	mi, _ := os.ReadFile("/proc/self/mountinfo")
 	if err := p.Send(msgRootfsReady, rootfsReady{Mountinfo: string(mi)}); err != nil {
@@ -101,7 +102,7 @@ func containerInit() {
 	}
 	if m.Type == msgConsole {
 		if err := makeConsole(p.SendFile); err != nil {
-			fail(ExitVitroError, fmt.Errorf("step 3 (rootfs): terminal: %w", err))
+			fail(ExitVitroError, fmt.Errorf("terminal: %w", err))
 		}
 		if m, err = p.Receive(); err != nil {
 			os.Exit(ExitVitroError)
@@ -228,7 +229,18 @@ func execProgram(es execSpec) (int, error) {
 	}
 	// Every fd above stdio closes on exec: the sync socket included, which
 	// is how the parent learns that execve succeeded.
-	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		// Before Linux 5.11 (or 5.9 without the flag): mark each one.
+		fds, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			return ExitVitroError, fmt.Errorf("listing descriptors to close before exec: %w", err)
+		}
+		for _, e := range fds {
+			if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+				unix.CloseOnExec(fd)
+			}
+		}
+	}
 	err = unix.Exec(prog, es.Argv, env)
 	switch {
 	case errors.Is(err, unix.ENOENT):

@@ -17,16 +17,23 @@ import (
 
 // Refresh corrects a record whose process is gone without a goodbye (the
 // `vitro run` that watched it was killed): such a container is exited.
+//
+// Its init is then gone too: vitro starts it with Pdeathsig SIGKILL, so it
+// was killed with vitro, and the status is 137 (128 + SIGKILL). A record
+// still "created" but with a PID is the same case, caught mid-start.
 func (e *Engine) Refresh(c *Container) {
-	if c.State.Status != StatusRunning && c.State.Status != StatusPaused {
+	switch {
+	case c.State.Status == StatusRunning, c.State.Status == StatusPaused:
+	case c.State.Status == StatusCreated && c.State.Pid > 0:
+	default:
 		return
 	}
 	if c.State.Pid > 0 && e.ownsProcess(c) {
 		return
 	}
-	c.State.Status, c.State.Pid = StatusExited, 0
+	c.State.Status, c.State.Pid, c.State.ExitCode = StatusExited, 0, 137
 	if c.State.Error == "" {
-		c.State.Error = "vitro run ended without recording the exit"
+		c.State.Error = "the vitro process that ran it ended first (the container was killed with it); vitro rm releases what it held"
 	}
 }
 
@@ -34,7 +41,7 @@ func (e *Engine) Refresh(c *Container) {
 // process exists and sits in the container's cgroup (a PID can be reused).
 func (e *Engine) ownsProcess(c *Container) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", c.State.Pid))
-	return err == nil && c.Cgroup != "" && strings.Contains(string(b), c.Cgroup)
+	return err == nil && strings.Contains(string(b), cgroupName(c.ID))
 }
 
 // List returns every container with its state refreshed.
@@ -71,7 +78,7 @@ func (e *Engine) Remove(ref string, force bool) error {
 	defer l.Unlock()
 	if c.State.Status == StatusRunning || c.State.Status == StatusPaused {
 		if !force {
-			return fmt.Errorf("container %s is running: stop it first, or use vitro rm -f", c.Name)
+			return fmt.Errorf("container %s is running (PID %d): let its program end, or use vitro rm -f to kill it", c.Name, c.State.Pid)
 		}
 		if err := syscall.Kill(c.State.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("killing container %s (PID %d): %w", c.Name, c.State.Pid, err)
@@ -104,12 +111,11 @@ func (e *Engine) removeRecord(c *Container) error {
 // and its address in the pool. Links need nothing: a veth pair dies with
 // the container's network namespace.
 func (e *Engine) releaseRuntime(c *Container) error {
-	if c.Cgroup != "" {
-		if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
-			if cg, err := cgroupdemo.Open(d, c.Cgroup); err == nil {
-				if err := cg.KillAndRemove(); err != nil {
-					return fmt.Errorf("removing cgroup %s: %w", c.Cgroup, err)
-				}
+	if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
+		name := cgroupName(c.ID)
+		if cg, err := cgroupdemo.Open(d, name); err == nil {
+			if err := cg.KillAndRemove(); err != nil {
+				return fmt.Errorf("removing cgroup %s: %w", name, err)
 			}
 		}
 	}

@@ -224,11 +224,21 @@ func TestRunWithoutRmKeepsRecord(t *testing.T) {
 // checks the exit status and that nothing made by earlier steps remains.
 func TestFailureAtEachStepUndoes(t *testing.T) {
 	e := testEngine(t)
-	t.Run("step 3: bind of a missing source", func(t *testing.T) {
+	t.Run("step 2: bind of a missing source", func(t *testing.T) {
 		_, _, err := runIn(t, e, RunOptions{Remove: true, Volumes: []string{"/nonexistent-vitro-src:/data"}, Cmd: []string{"true"}})
 		var se *StepError
-		if exitCodeOf(err) != 125 || !errors.As(err, &se) || se.Step != 3 {
-			t.Errorf("got %v, want a step 3 error with status 125", err)
+		if exitCodeOf(err) != 125 || !errors.As(err, &se) || se.Step != 2 || !strings.Contains(err.Error(), "/nonexistent-vitro-src") {
+			t.Errorf("got %v, want a step 2 error naming the path, status 125", err)
+		}
+		assertNothingLeft(t, e)
+	})
+	t.Run("step 3: a mount point that cannot be made", func(t *testing.T) {
+		// /proc inside is the container's procfs, where no directory can
+		// be created for the bind mount.
+		_, _, err := runIn(t, e, RunOptions{Remove: true, Volumes: []string{t.TempDir() + ":/proc/vitro-volume"}, Cmd: []string{"true"}})
+		var se *StepError
+		if exitCodeOf(err) != 125 || !errors.As(err, &se) || se.Step != 3 || strings.Count(err.Error(), "step 3") != 1 {
+			t.Errorf("got %v, want one step 3 error with status 125", err)
 		}
 		assertNothingLeft(t, e)
 	})

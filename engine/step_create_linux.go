@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -122,6 +123,9 @@ func (r *run) record(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if o.Tty && !hasEnv(env, "TERM") {
+		env = append(env, "TERM=xterm") // as docker does for -t
+	}
 	limits, err := parseLimits(o)
 	if err != nil {
 		return err
@@ -173,8 +177,15 @@ func (r *run) checkOptions() error {
 		return err
 	}
 	for _, v := range r.o.Volumes {
-		if _, err := fsdemo.ParseVolume(v); err != nil {
+		vol, err := fsdemo.ParseVolume(v)
+		if err != nil {
 			return fmt.Errorf("-v %q: %w", v, err)
+		}
+		if vol.Kind != fsdemo.BindVolume {
+			return fmt.Errorf("-v %q: vitro run binds host paths only (SRC:DST with an absolute SRC); named and anonymous volumes are not supported", v)
+		}
+		if _, err := os.Stat(vol.HostPath); err != nil {
+			return fmt.Errorf("-v %q: host path %s: %w (create it first)", v, vol.HostPath, errors.Unwrap(err))
 		}
 	}
 	for _, p := range r.o.Publish {
@@ -182,5 +193,17 @@ func (r *run) checkOptions() error {
 			return err
 		}
 	}
+	if _, err := noNewPrivs(r.o.SecurityOpt); err != nil {
+		return err
+	}
 	return nil
+}
+
+func hasEnv(env []string, name string) bool {
+	for _, e := range env {
+		if strings.HasPrefix(e, name+"=") {
+			return true
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -22,15 +23,9 @@ func (r *run) exec(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	nnp := false
-	for _, s := range r.o.SecurityOpt {
-		switch s {
-		case "no-new-privileges", "no-new-privileges:true", "no-new-privileges=true":
-			nnp = true
-		case "no-new-privileges:false", "no-new-privileges=false":
-		default:
-			return fmt.Errorf("--security-opt %q: vitro supports no-new-privileges only", s)
-		}
+	nnp, err := noNewPrivs(r.o.SecurityOpt)
+	if err != nil {
+		return err
 	}
 	spec := execSpec{Argv: c.Config.Cmd, Env: c.Config.Env, Cwd: c.Config.WorkingDir, User: c.Config.User, Caps: caps, NoNewPrivs: nnp}
 	trace.Action("exec", trace.Str("argv", strings.Join(spec.Argv, " ")), trace.Str("user", firstNonEmpty(spec.User, "0")),
@@ -57,6 +52,21 @@ func (r *run) exec(ctx context.Context) error {
 	return r.e.Containers.Save(c)
 }
 
+// noNewPrivs reads --security-opt: vitro knows no-new-privileges only.
+func noNewPrivs(opts []string) (bool, error) {
+	nnp := false
+	for _, s := range opts {
+		switch s {
+		case "no-new-privileges", "no-new-privileges:true", "no-new-privileges=true":
+			nnp = true
+		case "no-new-privileges:false", "no-new-privileges=false":
+		default:
+			return false, fmt.Errorf("--security-opt %q: vitro supports no-new-privileges only (no seccomp, AppArmor or SELinux profiles)", s)
+		}
+	}
+	return nnp, nil
+}
+
 // wait waits for the program to end, forwarding a Ctrl-C or SIGTERM that
 // vitro receives (and killing the container if it does not stop within
 // ten seconds, as docker stop does). Then the container is stopped:
@@ -69,9 +79,18 @@ func (r *run) wait(ctx context.Context) error {
 	select {
 	case waitErr = <-done:
 	case <-ctx.Done():
+		// As docker stop: SIGTERM, then SIGKILL after a grace period. A
+		// second Ctrl-C (or kill) does not wait.
+		again := make(chan os.Signal, 1)
+		signal.Notify(again, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+		defer signal.Stop(again)
+		fmt.Fprintf(r.stdio.Err, "vitro: stopping %s: SIGTERM sent to its PID 1, SIGKILL in 10s if it has not ended (a PID 1 ignores signals it has no handler for). Ctrl-C again to kill it now.\n", r.c.Name)
 		r.init.Process.Signal(syscall.SIGTERM)
 		select {
 		case waitErr = <-done:
+		case <-again:
+			r.init.Process.Kill()
+			waitErr = <-done
 		case <-time.After(10 * time.Second):
 			r.init.Process.Kill()
 			waitErr = <-done

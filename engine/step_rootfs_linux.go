@@ -39,13 +39,9 @@ func (r *run) rootfs(ctx context.Context) error {
 		}
 		mounts = append(mounts, v.Mounts(merged)...)
 	}
-	if trace.Enabled(trace.Steps) {
-		for _, m := range mounts {
-			for _, sh := range m.Shell() {
-				trace.Shell(sh)
-			}
-		}
-	}
+	// Init applies the plan with fsdemo.Apply, which traces each mount
+	// and its mount(8) equivalent; the events cross the sync socket into
+	// this process's trace (internal/reexec).
 	spec := rootfsSpec{
 		Mounts: mounts, Root: merged, Hostname: c.Config.Hostname, RootRO: r.o.ReadOnly,
 	}

@@ -145,17 +145,24 @@ func tarDir(w io.Writer, dir string) error {
 // Load reads a docker-archive (docker save) or an OCI layout archive from
 // path and stores every image in it under the names it carries.
 func (s *Store) Load(ctx context.Context, path string, p Progress) ([]*Image, error) {
-	kind, err := archiveKind(path)
+	return s.LoadFrom(ctx, path, path, p)
+}
+
+// LoadFrom is Load for an archive that came from source, such as
+// "standard input" copied to a temporary file at path: errors name source,
+// what the user gave, not the file.
+func (s *Store) LoadFrom(ctx context.Context, path, source string, p Progress) ([]*Image, error) {
+	kind, err := archiveKind(path, source)
 	if err != nil {
 		return nil, err
 	}
 	if kind == FormatOCI {
-		return s.loadOCI(ctx, path, p)
+		return s.loadOCI(ctx, path, source, p)
 	}
 	opener := func() (io.ReadCloser, error) { return os.Open(path) }
 	m, err := tarball.LoadManifest(opener)
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading manifest.json: %w", path, err)
+		return nil, fmt.Errorf("%s: reading manifest.json: %w", source, err)
 	}
 	var out []*Image
 	for i, d := range m {
@@ -164,7 +171,7 @@ func (s *Store) Load(ctx context.Context, path string, p Progress) ([]*Image, er
 		for _, t := range d.RepoTags {
 			tag, err := name.NewTag(t)
 			if err != nil {
-				return nil, fmt.Errorf("%s: image %d: tag %q: %w", path, i, t, err)
+				return nil, fmt.Errorf("%s: image %d: tag %q: %w", source, i, t, err)
 			}
 			if tagp == nil {
 				tagp = &tag
@@ -172,15 +179,15 @@ func (s *Store) Load(ctx context.Context, path string, p Progress) ([]*Image, er
 			names = append(names, FullName(tag))
 		}
 		if tagp == nil && len(m) > 1 {
-			return nil, fmt.Errorf("%s: image %d has no RepoTags and the archive holds %d images: vitro cannot tell them apart", path, i, len(m))
+			return nil, fmt.Errorf("%s: image %d has no RepoTags and the archive holds %d images: vitro cannot tell them apart", source, i, len(m))
 		}
 		img, err := tarball.Image(opener, tagp)
 		if err != nil {
-			return nil, fmt.Errorf("%s: image %d: %w", path, i, err)
+			return nil, fmt.Errorf("%s: image %d: %w", source, i, err)
 		}
 		im, err := s.Put(ctx, img, names, p)
 		if err != nil {
-			return nil, fmt.Errorf("loading %s: %w", path, err)
+			return nil, fmt.Errorf("loading %s: %w", source, err)
 		}
 		out = append(out, im)
 	}
@@ -190,7 +197,7 @@ func (s *Store) Load(ctx context.Context, path string, p Progress) ([]*Image, er
 // archiveKind tells a docker-archive (manifest.json) from an OCI layout
 // archive (oci-layout, index.json). Docker's newer archives have both;
 // manifest.json wins.
-func archiveKind(path string) (string, error) {
+func archiveKind(path, source string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
@@ -204,7 +211,7 @@ func archiveKind(path string) (string, error) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%s is not a tar archive: %w", path, err)
+			return "", fmt.Errorf("%s is not a tar archive: %w", source, err)
 		}
 		switch strings.TrimPrefix(h.Name, "./") {
 		case "manifest.json":
@@ -216,12 +223,12 @@ func archiveKind(path string) (string, error) {
 	if oci {
 		return FormatOCI, nil
 	}
-	return "", fmt.Errorf("%s has neither manifest.json (docker save) nor oci-layout (OCI): not an image archive", path)
+	return "", fmt.Errorf("%s has neither manifest.json (docker save) nor oci-layout (OCI): not an image archive", source)
 }
 
 // loadOCI unpacks an OCI layout archive into tmp/ (with the layer
 // unpacker's path checks) and stores each image its index names.
-func (s *Store) loadOCI(ctx context.Context, path string, p Progress) ([]*Image, error) {
+func (s *Store) loadOCI(ctx context.Context, path, source string, p Progress) ([]*Image, error) {
 	dir, err := os.MkdirTemp(s.tmpDir(), "load-")
 	if err != nil {
 		return nil, err
@@ -234,25 +241,25 @@ func (s *Store) loadOCI(ctx context.Context, path string, p Progress) ([]*Image,
 	_, err = layer.Unpack(ctx, f, dir, layer.Options{})
 	f.Close()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	lp, err := layout.FromPath(dir)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	ii, err := lp.ImageIndex()
 	if err != nil {
-		return nil, fmt.Errorf("%s: index.json: %w", path, err)
+		return nil, fmt.Errorf("%s: index.json: %w", source, err)
 	}
 	im, err := ii.IndexManifest()
 	if err != nil {
-		return nil, fmt.Errorf("%s: index.json: %w", path, err)
+		return nil, fmt.Errorf("%s: index.json: %w", source, err)
 	}
 	var out []*Image
 	for _, d := range im.Manifests {
 		img, err := pickImage(ii, d)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", path, d.Digest, err)
+			return nil, fmt.Errorf("%s: %s: %w", source, d.Digest, err)
 		}
 		var names []string
 		if n := ociName(d.Annotations); n != "" {
@@ -260,7 +267,7 @@ func (s *Store) loadOCI(ctx context.Context, path string, p Progress) ([]*Image,
 		}
 		stored, err := s.Put(ctx, img, names, p)
 		if err != nil {
-			return nil, fmt.Errorf("loading %s: %w", path, err)
+			return nil, fmt.Errorf("loading %s: %w", source, err)
 		}
 		out = append(out, stored)
 	}

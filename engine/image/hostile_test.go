@@ -232,6 +232,11 @@ func TestBadArchives(t *testing.T) {
 	if _, err := s.Load(context.Background(), emptyTar, nil); err == nil || !strings.Contains(err.Error(), "not an image archive") {
 		t.Fatalf("Load(plain tar) = %v", err)
 	}
+	// From standard input (spooled to a file), errors name what the user gave.
+	_, err := s.LoadFrom(context.Background(), emptyTar, "standard input", nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "standard input has neither") || strings.Contains(err.Error(), emptyTar) {
+		t.Fatalf("LoadFrom(plain tar, standard input) = %v", err)
+	}
 	// A docker archive whose manifest.json names a layer it lacks.
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)

@@ -40,7 +40,7 @@ type Config struct {
 	InsecureRegistries []string `json:"insecure-registries"`
 	Bridge             string   `json:"bridge"`
 	BIP                string   `json:"bip"`
-	ExecOpts           []string `json:"exec-opts"`
+	ExecOpts           []string `json:"exec-opts"` // native.cgroupdriver=cgroupfs, the only driver vitro has
 	LiveRestore        bool     `json:"live-restore"`
 }
 
@@ -174,10 +174,14 @@ func (c *Config) Validate(path string) error {
 	for _, o := range c.ExecOpts {
 		k, v, _ := strings.Cut(o, "=")
 		if k != "native.cgroupdriver" {
-			return bad("exec-opts", o, "the only option is native.cgroupdriver=cgroupfs|systemd")
+			return bad("exec-opts", o, "the only option is native.cgroupdriver=cgroupfs")
 		}
-		if v != "cgroupfs" && v != "systemd" {
-			return bad("exec-opts", o, "native.cgroupdriver must be cgroupfs or systemd")
+		switch v {
+		case "cgroupfs":
+		case "systemd":
+			return bad("exec-opts", o, "vitro writes cgroup files itself (cgroupfs) and has no systemd driver: use native.cgroupdriver=cgroupfs or leave exec-opts out")
+		default:
+			return bad("exec-opts", o, "native.cgroupdriver must be cgroupfs")
 		}
 	}
 	return nil

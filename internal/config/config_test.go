@@ -20,12 +20,12 @@ func TestMissingFileGivesDefaults(t *testing.T) {
 func TestValidFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "config.json")
 	os.WriteFile(p, []byte(`{"data-root":"/srv/vitro","bip":"10.50.0.1/24","registry-mirrors":["http://127.0.0.1:5000"],
-		"insecure-registries":["127.0.0.1:5000","10.0.0.0/8"],"exec-opts":["native.cgroupdriver=systemd"],"live-restore":true}`), 0o644)
+		"insecure-registries":["127.0.0.1:5000","10.0.0.0/8"],"exec-opts":["native.cgroupdriver=cgroupfs"],"live-restore":true}`), 0o644)
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DataRoot != "/srv/vitro" || c.BIP != "10.50.0.1/24" || c.CgroupDriver() != "systemd" || !c.LiveRestore {
+	if c.DataRoot != "/srv/vitro" || c.BIP != "10.50.0.1/24" || c.CgroupDriver() != "cgroupfs" || !c.LiveRestore {
 		t.Fatalf("parsed = %+v", c)
 	}
 	if c.StorageDriver != DefaultStorageDriver {
