@@ -33,7 +33,7 @@ setup:
 test:
 	$(GO) test -count=1 -timeout 30m ./...
 
-## test-unit: only what needs no privileges (privileged tests skip)
+## test-unit: the suite as an ordinary user: privileged tests skip (as root they run)
 test-unit:
 	env -u VITRO_REQUIRE_PRIVILEGED $(GO) test -count=1 ./...
 
