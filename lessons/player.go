@@ -42,7 +42,7 @@ func (p *Player) Play(ctx context.Context, l *Lesson, from int) (PlayResult, err
 	for i := from; i <= len(l.Steps); i++ {
 		res.Failed += p.showStep(ctx, l, i)
 		if err := ctx.Err(); err != nil { // Ctrl-C during the step
-			fmt.Fprintf(p.Out, "\nInterrupted in step %d of %d; `vitro lesson %s` resumes there.\n", i, len(l.Steps), l.ID)
+			fmt.Fprintf(p.Out, "\nInterrupted in step %d of %d; `%s` resumes there.\n", i, len(l.Steps), p.resumeCommand(l))
 			p.save(l, res.Finished, false)
 			return res, err
 		}
@@ -55,7 +55,7 @@ func (p *Player) Play(ctx context.Context, l *Lesson, from int) (PlayResult, err
 			}
 			if !next {
 				res.Quit = true
-				fmt.Fprintf(p.Out, "\nStopped at step %d of %d; `vitro lesson %s` resumes here.\n", i, len(l.Steps), l.ID)
+				fmt.Fprintf(p.Out, "\nStopped at step %d of %d; `%s` resumes here.\n", i, len(l.Steps), p.resumeCommand(l))
 				return res, p.save(l, res.Finished, false)
 			}
 		}
@@ -202,4 +202,13 @@ func (p *Player) dim(s string) string {
 		return s
 	}
 	return "\x1b[2m" + s + "\x1b[0m"
+}
+
+// resumeCommand is the command that plays l again from where it stopped,
+// for this student.
+func (p *Player) resumeCommand(l *Lesson) string {
+	if p.Student != nil && p.Student.Name != "" {
+		return "vitro lesson --student " + p.Student.Name + " " + l.ID
+	}
+	return "vitro lesson " + l.ID
 }
