@@ -1,4 +1,3 @@
-// Command gendocs writes vitro's CLI reference: go run ./cmd/gendocs docs/cli
 package main
 
 import (

@@ -1,4 +1,3 @@
-// Command vitro is container internals under glass. See the README.
 package main
 
 import (

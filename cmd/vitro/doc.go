@@ -1,0 +1,2 @@
+// Command vitro is container internals under glass. See the README.
+package main
