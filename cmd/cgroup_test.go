@@ -74,6 +74,9 @@ func TestCgroupPlanShowsBothLayouts(t *testing.T) {
 	for _, want := range []string{
 		"v1 echo 67108864 > /sys/fs/cgroup/memory/vitro/web/memory.limit_in_bytes",
 		"v1 echo 50000 > /sys/fs/cgroup/cpu,cpuacct/vitro/web/cpu.cfs_quota_us",
+		"v1 mkdir -p /sys/fs/cgroup/cpuset/vitro/web",
+		"v1 cat /sys/fs/cgroup/cpuset/vitro/cpuset.mems > /sys/fs/cgroup/cpuset/vitro/web/cpuset.mems",
+		"v2 echo '+cpu +cpuset +memory +pids' > /sys/fs/cgroup/vitro/cgroup.subtree_control",
 		"v2 echo 67108864 > /sys/fs/cgroup/vitro/web/memory.max",
 		"v2 echo '50000 100000' > /sys/fs/cgroup/vitro/web/cpu.max",
 		"v2 echo $PID > /sys/fs/cgroup/vitro/web/cgroup.procs",

@@ -29,7 +29,11 @@ func cgroupPlanCmd() *cobra.Command {
 print them without touching anything: for this host's layout (--layout host),
 for a standard v1 layout (v1), for v2 (v2), or for both v1 and v2 (all, the
 default), so the two versions' file names can be compared side by side.
-Joining the process is shown as the cgroup.procs writes it takes.`,
+The plan starts with what a new cgroup needs first: its directories, then on
+v1 the cpuset.cpus and cpuset.mems a new cpuset cgroup must get from its
+parent before any process may join it, and on v2 the controllers enabled in
+each ancestor's cgroup.subtree_control. Joining the process is shown as the
+cgroup.procs writes it takes. Run as root, the lines work as printed.`,
 		Example: "  vitro cgroup plan -m 64m --cpus 0.5 --pids-limit 100\n  vitro cgroup plan --cpu-shares 512 --layout v2",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -85,6 +89,9 @@ Joining the process is shown as the cgroup.procs writes it takes.`,
 				as, err := cgroupdemo.Resolve(d, name, append(ws, d.Join(1234)...))
 				if err != nil {
 					return err
+				}
+				for _, st := range cgroupdemo.PreviewSetup(d, name) {
+					rows = append(rows, planRow{Layout: d.Mode().String(), Path: st.Path, Value: st.Value, Shell: st.Shell})
 				}
 				for _, a := range as {
 					sh := a.Shell()

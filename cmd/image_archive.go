@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/engine/image"
+	"golang.org/x/term"
 )
 
 // save, load and import: images to and from archives (part of the image
@@ -78,14 +81,18 @@ func loadCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			path := input
+			path, source := input, input
 			if path == "" || path == "-" {
-				tmp, err := spool(s, os.Stdin)
+				in, err := stdinArchive("give -i FILE or pipe an archive in")
+				if err != nil {
+					return err
+				}
+				tmp, err := spool(c.Context(), s, in)
 				if err != nil {
 					return err
 				}
 				defer os.Remove(tmp)
-				path = tmp
+				path, source = tmp, "standard input"
 			}
 			var p image.Progress
 			if !quiet {
@@ -93,9 +100,9 @@ func loadCmd(g *Globals) *cobra.Command {
 				pr.Complete = "Loaded layer"
 				p = pr
 			}
-			ims, err := s.Load(c.Context(), path, p)
+			ims, err := s.LoadFrom(c.Context(), path, source, p)
 			if err != nil {
-				return err
+				return interrupted(err, "images loaded before it stay, the one in progress was not added")
 			}
 			for _, im := range ims {
 				if len(im.RepoTags) == 0 {
@@ -114,18 +121,58 @@ func loadCmd(g *Globals) *cobra.Command {
 }
 
 // spool copies standard input into the store's tmp directory: archives
-// need random access.
-func spool(s *image.Store, r io.Reader) (string, error) {
+// need random access. Ctrl-C stops it even while it waits for input.
+func spool(ctx context.Context, s *image.Store, r io.Reader) (string, error) {
 	f, err := os.CreateTemp(s.Dir()+"/tmp", "stdin-*")
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
-	if _, err := io.Copy(f, r); err != nil {
+	_, err = io.Copy(f, interruptible(ctx, r))
+	if err == nil {
+		// Ctrl-C also ends the writer of a pipe (same process group):
+		// the EOF it caused may come before the cancellation.
+		err = ctx.Err()
+	}
+	if err != nil {
 		os.Remove(f.Name())
-		return "", fmt.Errorf("reading standard input: %w", err)
+		return "", interrupted(fmt.Errorf("reading standard input: %w", err), "nothing was loaded")
 	}
 	return f.Name(), nil
+}
+
+// stdinArchive returns standard input to read an archive from, unless it
+// is a terminal: nobody types a tar archive, and a command silently
+// waiting for one looks hung.
+func stdinArchive(what string) (io.Reader, error) {
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil, fmt.Errorf("standard input is a terminal: %s", what)
+	}
+	return os.Stdin, nil
+}
+
+// interruptible returns a reader of r whose Read ends with ctx's error as
+// soon as ctx is cancelled (Ctrl-C), even while blocked in r.Read on a
+// pipe whose writer is silent. The blocked read itself cannot be undone:
+// it is left to a goroutine that ends with the process.
+func interruptible(ctx context.Context, r io.Reader) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err) // nil: EOF for the reader
+	}()
+	context.AfterFunc(ctx, func() { pw.CloseWithError(context.Cause(ctx)) })
+	return pr
+}
+
+// interrupted says in words that Ctrl-C stopped the command and what is
+// left, instead of "context canceled" behind an internal lock or file
+// name.
+func interrupted(err error, left string) error {
+	if errors.Is(err, context.Canceled) {
+		return fmt.Errorf("interrupted: %s", left)
+	}
+	return err
 }
 
 func importCmd(g *Globals) *cobra.Command {
@@ -138,8 +185,15 @@ func importCmd(g *Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var r io.Reader = os.Stdin
-			if args[0] != "-" {
+			var r io.Reader
+			source := args[0]
+			if args[0] == "-" {
+				in, err := stdinArchive("pipe a root filesystem tarball in, or give FILE")
+				if err != nil {
+					return err
+				}
+				r, source = interruptible(c.Context(), in), "standard input"
+			} else {
 				f, err := os.Open(args[0])
 				if err != nil {
 					return err
@@ -151,9 +205,9 @@ func importCmd(g *Globals) *cobra.Command {
 			if len(args) == 2 {
 				ref = args[1]
 			}
-			im, err := s.Import(c.Context(), r, ref, args[0])
+			im, err := s.Import(c.Context(), r, ref, source)
 			if err != nil {
-				return err
+				return interrupted(err, "nothing was imported")
 			}
 			fmt.Fprintln(c.OutOrStdout(), im.Id)
 			return nil
