@@ -48,11 +48,8 @@ type CPUResult struct {
 // cgroup's own counters, the CPU it got and how often the kernel
 // throttled it.
 func CPUDemo(ctx context.Context, o Options, cfg CPUConfig) (res *CPUResult, err error) {
-	if cfg.Seconds == 0 {
-		cfg.Seconds = 3
-	}
-	if cfg.Seconds < 0 || cfg.Seconds > 600 {
-		return nil, fmt.Errorf("seconds %g: want a duration of 0.1 to 600 seconds", cfg.Seconds)
+	if cfg.Seconds, err = seconds(cfg.Seconds, 3); err != nil {
+		return nil, err
 	}
 	r := Resources{NanoCPUs: cfg.NanoCPUs}
 	if cfg.NanoCPUs <= 0 {

@@ -45,11 +45,8 @@ type FreezeResult struct {
 // a memfd mapped by both, so vitro can watch progress without asking the
 // child, which, frozen, could not answer.
 func FreezeDemo(ctx context.Context, o Options, cfg FreezeConfig) (res *FreezeResult, err error) {
-	if cfg.Seconds == 0 {
-		cfg.Seconds = 1
-	}
-	if cfg.Seconds < 0 || cfg.Seconds > 600 {
-		return nil, fmt.Errorf("seconds %g: want a duration of 0.1 to 600 seconds", cfg.Seconds)
+	if cfg.Seconds, err = seconds(cfg.Seconds, 1); err != nil {
+		return nil, err
 	}
 	fd, err := unix.MemfdCreate("vitro-counter", unix.MFD_CLOEXEC)
 	if err != nil {

@@ -40,8 +40,9 @@ type MemoryResult struct {
 	Peak         uint64 `json:"peak"`
 	EventsFile   string `json:"events_file"` // memory.events or memory.oom_control
 	OOMKills     uint64 `json:"oom_kills"`
-	MaxEvents    uint64 `json:"max_events"` // times usage hit the limit
-	Killed       bool   `json:"killed"`     // the child died of a signal
+	MaxEvents    uint64 `json:"max_events"`     // times usage hit the limit
+	Note         string `json:"note,omitempty"` // why MaxEvents is 0 beside an OOM kill
+	Killed       bool   `json:"killed"`         // the child died of a signal
 	Signal       string `json:"signal,omitempty"`
 	ExitCode     int    `json:"exit_code"`
 }
@@ -119,6 +120,7 @@ func MemoryDemo(ctx context.Context, o Options, cfg MemoryConfig) (res *MemoryRe
 	}
 	res.Limit, res.Peak = stats.Memory.Limit, stats.Memory.Peak
 	res.OOMKills, res.MaxEvents = stats.Memory.OOMKill, stats.Memory.Max
+	res.Note = memoryNote(cg.Driver().Mode(), res.MaxEvents, res.OOMKills)
 	trace.KernelEvent("cgroup read", trace.Str(res.LimitFile, strconv.FormatInt(res.Limit, 10)),
 		trace.Int(res.PeakFile, int64(res.Peak)), trace.Int("oom_kill", int64(res.OOMKills)))
 	com.record(cg)

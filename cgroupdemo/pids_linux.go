@@ -30,14 +30,15 @@ type PidsConfig struct {
 // PidsResult is what the pids demo measured.
 type PidsResult struct {
 	Common
-	Max          int64  `json:"max"`           // pids.max read back
-	Forks        int    `json:"forks"`         // attempted
-	Forked       int    `json:"forked"`        // succeeded
-	EAGAIN       int    `json:"eagain"`        // refused with EAGAIN
-	OtherErrors  int    `json:"other_errors"`  // refused otherwise
-	ChildThreads int    `json:"child_threads"` // the forker's own threads, which count too
-	Current      uint64 `json:"current"`       // pids.current with all forks alive
-	MaxEvents    uint64 `json:"max_events"`    // pids.events "max"
+	Max          int64  `json:"max"`            // pids.max read back
+	Forks        int    `json:"forks"`          // attempted
+	Forked       int    `json:"forked"`         // succeeded
+	EAGAIN       int    `json:"eagain"`         // refused with EAGAIN
+	OtherErrors  int    `json:"other_errors"`   // refused otherwise
+	ChildThreads int    `json:"child_threads"`  // the forker's own threads, which count too
+	Current      uint64 `json:"current"`        // pids.current with all forks alive
+	MaxEvents    uint64 `json:"max_events"`     // pids.events "max"
+	Note         string `json:"note,omitempty"` // why Current is above Max
 }
 
 // forkReport is what the forker child sends back.
@@ -94,6 +95,7 @@ func PidsDemo(ctx context.Context, o Options, cfg PidsConfig) (res *PidsResult, 
 		Max: stats.Pids.Limit, Forks: cfg.Forks, Forked: rep.Forked, EAGAIN: rep.EAGAIN, OtherErrors: rep.Other,
 		ChildThreads: rep.Threads, Current: stats.Pids.Current, MaxEvents: stats.Pids.Max,
 	}
+	res.Note = pidsNote(res.Max, res.Current, res.ChildThreads)
 	o.progress("%d of %d forks succeeded, %d failed with EAGAIN; pids.current %d = %d threads of the child + %d processes",
 		rep.Forked, cfg.Forks, rep.EAGAIN, stats.Pids.Current, rep.Threads, rep.Forked)
 	if rep.FirstError != "" {

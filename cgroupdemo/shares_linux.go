@@ -41,11 +41,8 @@ type SharesResult struct {
 // SharesDemo shows that cpu.shares (v1) and cpu.weight (v2) divide a
 // contended CPU in proportion, and do nothing without contention.
 func SharesDemo(ctx context.Context, o Options, cfg SharesConfig) (res *SharesResult, err error) {
-	if cfg.Seconds == 0 {
-		cfg.Seconds = 3
-	}
-	if cfg.Seconds < 0 || cfg.Seconds > 600 {
-		return nil, fmt.Errorf("seconds %g: want a duration of 0.1 to 600 seconds", cfg.Seconds)
+	if cfg.Seconds, err = seconds(cfg.Seconds, 3); err != nil {
+		return nil, err
 	}
 	if err := (Resources{CPUShares: cfg.Shares}).Validate(1, nil); err != nil || cfg.Shares == 0 {
 		return nil, fmt.Errorf("%w: cpu-shares %d: want %d to %d (1024 is the default weight)", ErrInvalidResources, cfg.Shares, minShares, maxShares)

@@ -50,6 +50,14 @@ func demoError(flag string, err error) error {
 	return err
 }
 
+// note is a "note" row for a demo's table, or none.
+func note(text string) [][2]string {
+	if text == "" {
+		return nil
+	}
+	return [][2]string{{"note", text}}
+}
+
 // printWrites lists the shell equivalents of a demo's cgroup writes.
 func printWrites(w io.Writer, writes []string) {
 	fmt.Fprintln(w, "\nWhat vitro wrote, as shell commands:")
@@ -110,7 +118,7 @@ memory.oom_control (v1). This is what docker run -m does.`,
 			if res.Killed {
 				ended = "killed by " + res.Signal
 			}
-			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
+			return itemTable(c.OutOrStdout(), format, res, res.Writes, append([][2]string{
 				{"cgroup mode", res.Mode},
 				{"cgroup", res.Cgroup},
 				{"limit written", res.LimitFile + " = " + res.LimitWritten},
@@ -120,7 +128,7 @@ memory.oom_control (v1). This is what docker run -m does.`,
 				{"times the limit was hit", fmt.Sprint(res.MaxEvents)},
 				{"OOM kills", fmt.Sprintf("%d (oom_kill in %s)", res.OOMKills, res.EventsFile)},
 				{"child", ended},
-			})
+			}, note(res.Note)...))
 		},
 	}
 	c.Flags().StringVar(&limit, "limit", "64m", "memory limit (docker -m syntax: 64m, 512M, 1g)")
@@ -150,6 +158,9 @@ docker run --cpu-shares: a weight that matters only under contention.`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			w := c.OutOrStdout()
+			if err := cgroupdemo.CheckSeconds(seconds); err != nil {
+				return flagError("seconds", err)
+			}
 			if c.Flags().Changed("shares") {
 				if c.Flags().Changed("cpus") {
 					return errors.New("--cpus and --shares are two demos: give one of them")
@@ -201,7 +212,7 @@ docker run --cpu-shares: a weight that matters only under contention.`,
 	}
 	c.Flags().StringVar(&cpus, "cpus", "0.5", "CPU quota in CPUs (docker --cpus syntax: 0.5, 1.5)")
 	c.Flags().Uint64Var(&shares, "shares", 0, "run the weight demo instead: the second child's cpu.shares (2–262144) against 1024")
-	c.Flags().Float64Var(&seconds, "seconds", 3, "how long to measure")
+	c.Flags().Float64Var(&seconds, "seconds", 3, "how long to measure (0.1 to 600)")
 	addFormatFlag(c, &format)
 	return c
 }
@@ -224,7 +235,7 @@ threads count against the limit too. This is docker run --pids-limit.`,
 			if err != nil {
 				return demoError("max", err)
 			}
-			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
+			return itemTable(c.OutOrStdout(), format, res, res.Writes, append([][2]string{
 				{"cgroup mode", res.Mode},
 				{"cgroup", res.Cgroup},
 				{"pids.max read back", fmt.Sprint(res.Max)},
@@ -234,7 +245,7 @@ threads count against the limit too. This is docker run --pids-limit.`,
 				{"other fork errors", fmt.Sprint(res.OtherErrors)},
 				{"pids.current", fmt.Sprintf("%d (the child's %d threads + %d processes)", res.Current, res.ChildThreads, res.Forked)},
 				{"pids.events max", fmt.Sprint(res.MaxEvents)},
-			})
+			}, note(res.Note)...))
 		},
 	}
 	c.Flags().Int64Var(&max, "max", 16, "pids.max: the most tasks the cgroup may hold")
@@ -286,6 +297,9 @@ The counter stops while frozen and resumes after: the processes still exist,
 but the kernel does not schedule them. This is docker pause and unpause.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := cgroupdemo.CheckSeconds(seconds); err != nil {
+				return flagError("seconds", err)
+			}
 			res, err := cgroupdemo.FreezeDemo(c.Context(), demoOptions(c), cgroupdemo.FreezeConfig{Seconds: seconds})
 			if err != nil {
 				return demoError("", err)
@@ -306,7 +320,7 @@ but the kernel does not schedule them. This is docker pause and unpause.`,
 			return nil
 		},
 	}
-	c.Flags().Float64Var(&seconds, "seconds", 1, "how long to watch each phase")
+	c.Flags().Float64Var(&seconds, "seconds", 1, "how long to watch each phase (0.1 to 600)")
 	addFormatFlag(c, &format)
 	return c
 }
