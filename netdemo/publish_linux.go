@@ -1,6 +1,7 @@
 package netdemo
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/userdata"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"golang.org/x/sys/unix"
 )
 
 // Published is a port published by Publish; Unpublish removes it. It is
@@ -93,11 +95,24 @@ func reserveHostPort(m PortMapping) (uint16, error) {
 		}
 	}
 	if err != nil {
-		return 0, fmt.Errorf("publish %s: host port %d/%s is not free (%v): choose another host port", m, m.HostPort, m.Proto, err)
+		return 0, bindError(m, err)
 	}
 	_, p, _ := net.SplitHostPort(got)
 	n, _ := strconv.Atoi(p)
 	return uint16(n), nil
+}
+
+// bindError says why the host side of m could not be bound: an address
+// that is not this host's (EADDRNOTAVAIL), a port in use (EADDRINUSE), or
+// anything else, as the kernel said it.
+func bindError(m PortMapping, err error) error {
+	switch {
+	case errors.Is(err, unix.EADDRNOTAVAIL):
+		return fmt.Errorf("publish %s: %s is not an address of this host (%v): give one of its addresses (ip -4 addr), or leave the address out to publish on all of them", m, m.HostIP, err)
+	case errors.Is(err, unix.EADDRINUSE):
+		return fmt.Errorf("publish %s: host port %d/%s is not free (%v): choose another host port", m, m.HostPort, m.Proto, err)
+	}
+	return fmt.Errorf("publish %s: cannot bind host port %d/%s: %w", m, m.HostPort, m.Proto, err)
 }
 
 // Unpublish deletes the rules Publish added (found by their comment).
