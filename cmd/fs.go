@@ -162,9 +162,11 @@ itself, pivot_root(".", "."), make the old root a slave, detach it) in a child
 with its own mount namespace. After each step the parent reads the child's
 mount table from /proc/PID/mountinfo and shows what changed.
 
-Without --rootfs a busybox rootfs is built in a temp dir and removed after.`,
+Without --rootfs a busybox rootfs is built in a temp dir and removed after.
+--rootfs takes any directory holding a root filesystem, such as the unpacked
+layer of a one-layer image (busybox): /var/lib/vitro/layers/sha256/<hex>/diff.`,
 		Example: `  vitro fs pivot-root
-  vitro fs pivot-root --rootfs /var/lib/vitro/layers/<diffid>/fs`,
+  vitro fs pivot-root --rootfs /var/lib/vitro/layers/sha256/<hex>/diff`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			res, err := fsdemo.PivotRootDemo(c.Context(), rootfs)
