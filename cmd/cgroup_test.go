@@ -67,7 +67,7 @@ func TestCgroupPidsJSON(t *testing.T) {
 }
 
 func TestCgroupPlanShowsBothLayouts(t *testing.T) {
-	out, stderr, code := run(t, "cgroup", "plan", "-m", "64m", "--cpus", "0.5", "--format", "{{.Layout}} {{.Shell}}")
+	out, stderr, code := run(t, "cgroup", "plan", "-m", "64m", "--cpus", "0.5", "--format", "{{.layout}} {{.shell}}")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}

@@ -10,9 +10,11 @@ import (
 	"github.com/vitro-dev/vitro/engine"
 )
 
-// psRow is one line of `vitro ps`; its fields are what --format templates use.
+// psRow is one line of `vitro ps`; its fields (as --format json shows
+// them) are what --format templates use.
 type psRow struct {
 	ID       string
+	Names    string // docker's name for the column; a container has one
 	Name     string
 	Image    string
 	Command  string
@@ -56,12 +58,12 @@ func init() {
 		var all, quiet bool
 		var format string
 		ps := &cobra.Command{
-			Use:     "ps",
-			Aliases: []string{"container ls"},
-			Short:   "List containers (running ones; -a for all)",
+			Use:   "ps",
+			Short: "List containers (running ones; -a for all)",
 			Long: `List containers, newest first: running ones, or all with -a.
 
-Template fields (--format '{{.Name}}'): ID, Name, Image, Command, Created,
+Template fields (--format '{{.ID}} {{.Names}}'), as --format json shows them:
+ID, Names (as docker calls it), Name (the same), Image, Command, Created,
 Status, State, Pid (host PID of the container's init), ExitCode, IP.`,
 			Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
@@ -76,7 +78,7 @@ Status, State, Pid (host PID of the container's init), ExitCode, IP.`,
 					if !all && ct.State.Status != engine.StatusRunning && ct.State.Status != engine.StatusPaused {
 						continue
 					}
-					rows = append(rows, psRow{ID: ct.ID[:12], Name: ct.Name, Image: ct.Image,
+					rows = append(rows, psRow{ID: ct.ID[:12], Names: ct.Name, Name: ct.Name, Image: ct.Image,
 						Command: strings.Join(ct.Config.Cmd, " "), Created: ct.Created, Status: humanStatus(ct, now),
 						State: ct.State.Status, Pid: ct.State.Pid, ExitCode: ct.State.ExitCode, IP: ct.Network.IPAddress})
 				}
@@ -108,9 +110,13 @@ Status, State, Pid (host PID of the container's init), ExitCode, IP.`,
 		inspect := &cobra.Command{
 			Use:   "inspect CONTAINER...",
 			Short: "Show a container's record (config, state, root filesystem, network), or an image's",
-			Long: `Show containers' records as JSON, or through a Go template with -f/--format
-(for example -f '{{.State.Pid}}' or -f '{{.NetworkSettings.IPAddress}}').
-A name that is not a container is looked up among the images, as in docker.`,
+			Long: `Show containers' records as JSON, or through a Go template with -f/--format.
+The template sees the JSON's keys, as docker's does: -f '{{.Id}}',
+-f '{{.State.Pid}}', -f '{{.NetworkSettings.IPAddress}}', -f '{{json .Config}}'.
+Top-level fields: Id, Name, Image, ImageID, Created, Path, Args, Config, State,
+Rootfs, NetworkSettings, CgroupPath, Options.
+A name that is not a container is looked up among the images, as in docker
+(its fields are those of 'vitro image inspect').`,
 			Args: cobra.MinimumNArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
 				e := engine.New(g.Config)
@@ -139,6 +145,7 @@ A name that is not a container is looked up among the images, as in docker.`,
 			},
 		}
 		inspect.Flags().StringVarP(&inspectFormat, "format", "f", "json", formatHelp)
+		markFormatFlag(inspect)
 		root.AddCommand(inspect)
 
 		var force bool

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strconv"
 	"strings"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,6 +31,44 @@ type silentError struct{ code int }
 
 func (e silentError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 func (e silentError) ExitCode() int { return e.code }
+
+// usageError is a command called the wrong way: its message starts with
+// the command's path ("vitro run: ...") and says how to call it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// flagParseError reports a flag that could not be parsed, naming the command,
+// the flag and the value, without the parser's internals.
+func flagParseError(c *cobra.Command, err error) error {
+	msg := err.Error()
+	var inv *pflag.InvalidValueError
+	if errors.As(err, &inv) {
+		f := inv.GetFlag()
+		msg = fmt.Sprintf("--%s %q: %s", f.Name, inv.GetValue(), flagValueProblem(f.Value.Type(), inv.Unwrap()))
+	}
+	return usageError{fmt.Sprintf("%s: %s\nSee '%s --help'.", c.CommandPath(), msg, c.CommandPath())}
+}
+
+// flagValueProblem says in plain words what a flag's value should be.
+func flagValueProblem(typ string, cause error) string {
+	var num *strconv.NumError
+	switch {
+	case errors.As(cause, &num) && errors.Is(num.Err, strconv.ErrRange):
+		return "out of range for " + typ
+	case strings.HasPrefix(typ, "int"), strings.HasPrefix(typ, "uint"):
+		return "want a whole number"
+	case strings.HasPrefix(typ, "float"):
+		return "want a number"
+	case typ == "bool":
+		return "want true or false"
+	case typ == "duration":
+		return "want a duration such as 500ms, 10s or 1m30s"
+	case cause != nil:
+		return cause.Error()
+	}
+	return "invalid " + typ
+}
 
 // exitCode maps an error to the process's exit status.
 func exitCode(err error) int {
@@ -63,7 +104,8 @@ func reportError(w io.Writer, err error) int {
 		return code
 	}
 	msg := err.Error()
-	if !strings.HasPrefix(msg, "vitro:") {
+	var usage usageError
+	if !strings.HasPrefix(msg, "vitro:") && !errors.As(err, &usage) {
 		msg = "vitro: " + msg
 	}
 	fmt.Fprintln(w, msg)

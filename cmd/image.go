@@ -239,7 +239,7 @@ func imageInspectCmd(g *Globals) *cobra.Command {
 			return render(c.OutOrStdout(), format, ims, nil)
 		},
 	}
-	c.Flags().StringVarP(&format, "format", "f", "json", "output format: json, or a Go template such as '{{.Config.Cmd}}' (applied to each image)")
+	c.Flags().StringVarP(&format, "format", "f", "json", "output format: json, or a Go template over the fields --format json shows, such as '{{.Config.Cmd}}' (applied to each image)")
 	return c
 }
 

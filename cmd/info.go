@@ -18,10 +18,10 @@ func init() {
 filesystem magic), controllers, namespaces, overlay support, storage, and counts
 of images and containers.
 
-Template fields (--format '{{.CgroupMode}}'): Kernel, OperatingSystem,
-Architecture, CPUs, MemTotal, CgroupMode, CgroupDriver, CgroupControllers,
-Namespaces, Overlay, StorageDriver, DataRoot, RunRoot, Bridge, BIP, Images,
-Containers, ContainersRunning, ContainersStopped.`,
+Template fields (--format '{{.CgroupMode}}'), as --format json shows them:
+Kernel, OperatingSystem, Architecture, CPUs, MemTotal, CgroupMode, CgroupDriver,
+CgroupControllers, Namespaces, Overlay, StorageDriver, DataRoot, RunRoot,
+Bridge, BIP, Images, Containers, ContainersRunning, ContainersStopped.`,
 			Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
 				in := engine.SystemInfo(g.Config)

@@ -331,9 +331,9 @@ address pool (<data-root>/network) and from the bridge's ARP table, and the
 NAT rules of the bridge's nft table (ip vitro0). Changes nothing: a bridge not yet created by
 'vitro run' is reported as absent.
 
-Template fields (--format '{{.Subnet}}'): Bridge, BIP, Subnet, Gateway, Exists,
-Ifindex, MAC, State, Addresses, Ports, PoolFile, InUse, Capacity, NATTable,
-NATRules, NATError, RouteClash.`,
+Template fields (--format '{{.subnet}}'), as --format json shows them: bridge,
+bip, subnet, gateway, exists, ifindex, mac, state, addresses, ports, poolFile,
+inUse, capacity, natTable, natRules, natError, routeClash.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			in, err := netdemo.NetInfo(g.Config.Bridge, g.Config.BIP, g.Config.DataRoot)

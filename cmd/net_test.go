@@ -60,7 +60,7 @@ func TestNetDemosJSON(t *testing.T) {
 	if len(v.Pings) != 2 || v.Pings[0].Received == 0 || v.Pings[1].Received == 0 || len(v.Removed) == 0 {
 		t.Errorf("net veth JSON: %+v", v)
 	}
-	out, stderr, code = run(t, "net", "publish", "--format", "{{range .Requests}}{{.Reply}}{{end}}")
+	out, stderr, code = run(t, "net", "publish", "--format", "{{range .requests}}{{.reply}}{{end}}")
 	if code != 0 || !strings.HasPrefix(out, "hello from netns vd") {
 		t.Errorf("net publish: exit %d, out %q, stderr %q", code, out, stderr)
 	}

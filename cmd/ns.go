@@ -221,7 +221,8 @@ func nsLsCmd() *cobra.Command {
 its type, inode (its identity), how many processes are in it, the lowest of
 their PIDs, that process's user and command. Like lsns.
 
-Template fields: Type, Inode, NProcs, PID, UID, User, Command.`,
+Template fields (--format '{{.type}} {{.inode}}'), as --format json shows them:
+type, inode, nprocs, pid, uid, user, command.`,
 		Example: "  vitro ns ls\n  vitro ns ls --type net\n  vitro ns ls --pid 1234 --format json",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {

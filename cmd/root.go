@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/internal/config"
@@ -55,7 +56,78 @@ Everything it prints is read off the running kernel.`,
 	for _, add := range commandGroups {
 		add(root, g)
 	}
+	// --version, as cobra provides it; `vitro version` tells more.
+	root.Version = Version
+	root.SetVersionTemplate("vitro version {{.Version}}\n")
+	root.SetFlagErrorFunc(flagParseError)
+	for _, c := range root.Commands() {
+		finishTree(c, map[*cobra.Command]bool{})
+	}
 	return root
+}
+
+// finishTree gives every command below the root the same argument
+// handling: a command group rejects an unknown subcommand (instead of
+// printing its help and exiting 0), and a wrong number of arguments is
+// reported with the command's name and usage line.
+func finishTree(c *cobra.Command, seen map[*cobra.Command]bool) {
+	if seen[c] {
+		return
+	}
+	seen[c] = true
+	if c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		c.RunE = runGroup
+		c.DisableFlagsInUseLine = true // "vitro fs", not "vitro fs [flags]"
+	}
+	if c.Args != nil {
+		c.Args = withUsage(c.Args)
+	}
+	for _, sub := range c.Commands() {
+		finishTree(sub, seen)
+	}
+}
+
+// runGroup runs a command group without a subcommand: its help when
+// given nothing, an error when given a name that is no subcommand.
+func runGroup(c *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return c.Help()
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2 // cobra's default, set only for the root
+	}
+	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return fmt.Errorf("%s\nRun '%s --help' for its commands.", msg, c.CommandPath())
+}
+
+// withUsage wraps an argument validator so its error names the command
+// and shows how to call it.
+func withUsage(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		err := check(c, args)
+		if err == nil {
+			return nil
+		}
+		msg := err.Error()
+		if strings.HasPrefix(msg, "unknown command ") && len(args) > 0 {
+			// cobra.NoArgs says "unknown command"; the command is known.
+			msg = fmt.Sprintf("takes no arguments, got %q", args[0])
+		}
+		return usageError{fmt.Sprintf("%s: %s\nUsage: %s\nSee '%s --help'.", c.CommandPath(), msg, useLine(c), c.CommandPath())}
+	}
+}
+
+// useLine is the command's usage line; cobra's "[flags]" is left off when
+// the line already says [OPTIONS], as docker's do.
+func useLine(c *cobra.Command) string {
+	l := c.UseLine()
+	if strings.Contains(c.Use, "[OPTIONS]") {
+		l = strings.TrimSuffix(l, " [flags]")
+	}
+	return l
 }
 
 // commandGroups is filled by each command file's init, so adding a group
@@ -67,6 +139,9 @@ func register(add func(root *cobra.Command, g *Globals)) {
 }
 
 func (g *Globals) setup(c *cobra.Command) error {
+	if err := checkFormatFlag(c); err != nil {
+		return err
+	}
 	cfg, err := config.Load(g.ConfigPath)
 	if err != nil {
 		return err
@@ -89,7 +164,8 @@ func (g *Globals) setup(c *cobra.Command) error {
 	if err != nil {
 		return fmt.Errorf("--trace-format: %w", err)
 	}
-	if c.Flags().Changed("trace-format") && level == trace.Off && !c.Flags().Changed("trace") {
+	// Asking where or how to write a trace asks for one.
+	if (c.Flags().Changed("trace-format") || c.Flags().Changed("trace-file")) && level == trace.Off && !c.Flags().Changed("trace") {
 		level = trace.Steps
 	}
 	t, err := trace.Open(level, format, g.TraceFile)
