@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -26,58 +25,13 @@ import (
 //	Send("go", input) ────────────────────────▶ mount --make-rprivate /   (first!)
 //	                                            mounts, pivot_root, checks ...
 //	(optional, per step)  ◀──────────────────── Send("step", n)
+//	(trace events, recorded by reexec) ◀──────── Send("trace", event)
 //	read /proc/PID/mountinfo; Send("go") ─────▶ next step
 //	Receive() ◀──────────────────────────────── Send("ready", result) or "error"
 //	wait; remove the temp dir                   exit: namespace and mounts freed
 //
 // On Ctrl-C the context is cancelled: the parent kills the child (whose
 // mounts die with its namespace) and still removes the temp dir.
-
-// traceEnv passes the tracer's level to the child. The child sends its
-// events to the parent over the sync socket ("trace" messages), and the
-// parent records them with its own tracer: one stream, in the format and
-// to the file the user chose.
-const traceEnv = "VITRO_FS_TRACE"
-
-// traceMsg is one trace event crossing from child to parent.
-type traceMsg struct {
-	Kind   string      `json:"kind"`
-	Name   string      `json:"name"`
-	Fields [][2]string `json:"fields,omitempty"`
-}
-
-// pipeSink is the child's trace sink: it forwards every event.
-type pipeSink struct{ p *reexec.Pipe }
-
-func (s pipeSink) Emit(e *trace.Event) {
-	m := traceMsg{Kind: e.Kind.String(), Name: e.Name}
-	for _, f := range e.Fields {
-		m.Fields = append(m.Fields, [2]string{f.Key, f.Value()})
-	}
-	s.p.Send("trace", m)
-}
-
-func (pipeSink) Close() error { return nil }
-
-// replay records a child's event on the parent's tracer.
-func replay(data json.RawMessage) {
-	var m traceMsg
-	if json.Unmarshal(data, &m) != nil {
-		return
-	}
-	fs := make([]trace.Field, 0, len(m.Fields))
-	for _, f := range m.Fields {
-		fs = append(fs, trace.Str(f[0], f[1]))
-	}
-	switch m.Kind {
-	case "action":
-		trace.Action(m.Name, fs...)
-	case "kernel":
-		trace.KernelEvent(m.Name, fs...)
-	case "shell":
-		trace.Shell(m.Name)
-	}
-}
 
 // childFunc does a demo's work inside the child and returns its result.
 type childFunc func(p *reexec.Pipe, input json.RawMessage) (any, error)
@@ -91,9 +45,6 @@ func serveChild(fn childFunc) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vitro:", err)
 		os.Exit(125)
-	}
-	if l, err := strconv.Atoi(os.Getenv(traceEnv)); err == nil && l > 0 {
-		trace.SetDefault(trace.New(trace.Level(l), pipeSink{p}))
 	}
 	m, err := p.Receive()
 	if err != nil || m.Type != reexec.MsgGo {
@@ -131,7 +82,6 @@ func runChild(ctx context.Context, entry string, cloneflags uintptr, input, out 
 	cmd := reexec.Command(entry)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneflags | unix.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	cmd.Env = append(os.Environ(), traceEnv+"="+strconv.Itoa(int(trace.Default().Level())))
 	p, childEnd, err := reexec.NewPair(cmd)
 	if err != nil {
 		return err
@@ -167,9 +117,7 @@ func talk(p *reexec.Pipe, pid int, input, out any, onStep func(pid, step int) er
 		if err != nil {
 			return err
 		}
-		switch m.Type {
-		case "trace":
-			replay(m.Data)
+		switch m.Type { // the child's trace events were recorded by Receive
 		case reexec.MsgReady:
 			if out == nil || len(m.Data) == 0 {
 				return nil

@@ -58,6 +58,9 @@ func NewPair(cmd *exec.Cmd) (*Pipe, *os.File, error) {
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(cmd.Env, SyncFDEnv+"="+strconv.Itoa(fd))
+	if e, ok := traceEnv(); ok {
+		cmd.Env = append(cmd.Env, e)
+	}
 	return &Pipe{f: parent, r: bufio.NewReader(parent)}, child, nil
 }
 
@@ -72,7 +75,9 @@ func Child() (*Pipe, error) {
 	unix.CloseOnExec(fd)
 	os.Unsetenv(SyncFDEnv)
 	f := os.NewFile(uintptr(fd), "sync-child")
-	return &Pipe{f: f, r: bufio.NewReader(f)}, nil
+	p := &Pipe{f: f, r: bufio.NewReader(f)}
+	forwardTrace(p)
+	return p, nil
 }
 
 // Send writes one message. data is marshalled to JSON; nil sends none.
@@ -105,8 +110,20 @@ func (p *Pipe) write(m Message) error {
 }
 
 // Receive reads one message. A message of type "error" is returned as an
-// error; EOF is ErrClosed.
+// error; EOF is ErrClosed. Trace events the other side forwards are
+// recorded on this process's tracer and not returned.
 func (p *Pipe) Receive() (Message, error) {
+	for {
+		m, err := p.receive()
+		if err == nil && m.Type == msgTrace {
+			replay(m.Data)
+			continue
+		}
+		return m, err
+	}
+}
+
+func (p *Pipe) receive() (Message, error) {
 	line, err := p.r.ReadBytes('\n')
 	if err != nil {
 		if errors.Is(err, io.EOF) {
