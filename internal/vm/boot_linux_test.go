@@ -55,6 +55,10 @@ func initramfsFiles(t *testing.T) []string {
 // left behind.
 func TestBootReportsEachProgram(t *testing.T) {
 	k := requireVM(t)
+	// A temporary directory of this test's own: other boots on the machine
+	// (another test binary, make test-cgroup2, vitro check's KVM probe)
+	// make and remove their initramfs files in the shared one meanwhile.
+	t.Setenv("TMPDIR", t.TempDir())
 	before := len(initramfsFiles(t))
 	var console strings.Builder
 	s := Spec{
