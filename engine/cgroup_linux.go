@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vitro-dev/vitro/cgroupdemo"
+	"github.com/vitro-dev/vitro/internal/trace"
 )
 
 // limits are the parsed resource flags.
@@ -91,4 +92,17 @@ func createCgroup(id string, l limits) (cgroupHandle, error) {
 		return nil, err
 	}
 	return cg, nil
+}
+
+// openCgroupFD opens the directory of a v2 cgroup for clone3's
+// CLONE_INTO_CGROUP. O_PATH is enough: the kernel only looks the
+// directory up, it reads nothing through the fd.
+func openCgroupFD(cg cgroupHandle) (int, error) {
+	dir := cg.Dirs()[0]
+	fd, err := unix.Open(dir, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("opening cgroup %s for clone3: %w", dir, err)
+	}
+	trace.Action("cgroup open", trace.Str("path", dir), trace.Int("fd", int64(fd)), trace.Str("flags", "O_PATH|O_DIRECTORY"))
+	return fd, nil
 }

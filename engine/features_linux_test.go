@@ -196,8 +196,10 @@ func TestPauseAt(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if c == nil {
-		pw.Write([]byte("\n"))
-		t.Fatalf("no paused container appeared: %s", errb.String())
+		// The run may have failed before pausing: then nobody reads the
+		// pipe and a write would block for ever, so close it instead.
+		pw.Close()
+		t.Fatalf("no paused container appeared: %v\n%s", <-done, errb.String())
 	}
 	pid := c.State.Pid
 	if nsInode(pid, "net") == nsInode(os.Getpid(), "net") || nsInode(pid, "mnt") == nsInode(os.Getpid(), "mnt") {
@@ -218,9 +220,7 @@ func TestPauseAt(t *testing.T) {
 	if _, err := os.Stat("/sys/class/net/" + c.Network.HostVeth); err != nil {
 		t.Errorf("host end %s of the veth pair is missing: %v", c.Network.HostVeth, err)
 	}
-	if cg, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid)); !strings.Contains(string(cg), c.Cgroup) {
-		t.Errorf("init is not in cgroup %s:\n%s", c.Cgroup, cg)
-	}
+	assertInCgroup(t, pid, c.Cgroup)
 	pw.Write([]byte("\n"))
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vishvananda/netlink"
 	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/internal/config"
 	"github.com/vitro-dev/vitro/internal/reexec"
@@ -261,7 +262,19 @@ func TestFailureAtEachStepUndoes(t *testing.T) {
 			}
 		}
 		if bad.BIP == e.Config.BIP {
-			t.Fatalf("no host route to overlap among %v", routes)
+			// A bare host (the test VM has only lo) routes nothing: give
+			// it a route of this test's own, through lo, to overlap.
+			dst := &net.IPNet{IP: net.IPv4(10, 218, byte(os.Getpid()%250), 0).To4(), Mask: net.CIDRMask(24, 32)}
+			lo, err := netlink.LinkByName("lo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rt := &netlink.Route{LinkIndex: lo.Attrs().Index, Dst: dst, Scope: netlink.SCOPE_LINK}
+			if err := netlink.RouteAdd(rt); err != nil {
+				t.Fatalf("no host route to overlap among %v, and adding %s dev lo: %v", routes, dst, err)
+			}
+			t.Cleanup(func() { netlink.RouteDel(rt) })
+			bad.BIP = fmt.Sprintf("10.218.%d.1/24", os.Getpid()%250)
 		}
 		eb := &Engine{Config: &bad, Containers: e.Containers}
 		_, _, err = runIn(t, eb, RunOptions{Remove: true, Cmd: []string{"true"}})

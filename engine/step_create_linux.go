@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/fsdemo"
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
@@ -44,22 +46,10 @@ func (r *run) create(ctx context.Context) error {
 	if c.Config.NetworkMode != "host" {
 		flags |= unix.CLONE_NEWNET
 	}
-	cmd := reexec.Command(initEntry)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
-	cmd.Env = []string{} // init's own environment; the program's is sent over the socket
-	if err := r.attachStdio(cmd); err != nil {
-		return err
-	}
-	p, childEnd, err := reexec.NewPair(cmd)
+	cmd, p, intoCgroup, err := r.startInit(flags, cg)
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
-		childEnd.Close()
-		p.Close()
-		return fmt.Errorf("starting init with %s: %w", cloneFlagNames(flags), err)
-	}
-	childEnd.Close()
 	r.init, r.sync = cmd, p
 	pid := cmd.Process.Pid
 	r.onStop(fmt.Sprintf("init process %d", pid), func() error {
@@ -68,7 +58,11 @@ func (r *run) create(ctx context.Context) error {
 		p.Close()
 		return nil
 	})
-	trace.Action("init started", trace.Str("clone flags", cloneFlagNames(flags)), trace.Int("host pid", int64(pid)),
+	names := cloneFlagNames(flags)
+	if intoCgroup {
+		names += "|CLONE_INTO_CGROUP"
+	}
+	trace.Action("init started", trace.Str("clone flags", names), trace.Int("host pid", int64(pid)),
 		trace.Str("waits on", "sync socket fd 3"))
 	trace.Shellf("unshare --mount --pid --uts --ipc%s --fork vitro-init   # host PID %d", map[bool]string{true: " --net", false: ""}[flags&unix.CLONE_NEWNET != 0], pid)
 	if trace.Enabled(trace.Kernel) {
@@ -77,11 +71,81 @@ func (r *run) create(ctx context.Context) error {
 			trace.KernelEvent("namespace", trace.Str("type", t.Name), trace.Int("container", int64(in)), trace.Int("host", int64(host)), trace.Bool("new", in != host))
 		}
 	}
-	if err := cg.Join(pid); err != nil {
+	if intoCgroup {
+		dir := cg.Dirs()[0]
+		trace.Action("cgroup join", trace.Str("cgroup", dir), trace.Int("pid", int64(pid)),
+			trace.Str("how", "clone3(CLONE_INTO_CGROUP, cgroup fd)"))
+		trace.Shellf("# no shell equivalent: clone3(CLONE_INTO_CGROUP, cgroup fd) started PID %d inside %s", pid, dir)
+	} else if err := cg.Join(pid); err != nil {
 		return err
 	}
 	c.State.Pid = pid
 	return r.e.Containers.Save(c)
+}
+
+// startInit starts init, vitro re-executed, in new namespaces and
+// connected by the sync socket. On pure cgroup v2 init is born in the
+// container's cgroup: clone3 with CLONE_INTO_CGROUP and an fd of the
+// cgroup's directory (Linux 5.7), so it never runs a moment outside it
+// and need not be moved; a move (a cgroup.procs write) waits for an RCU
+// grace period the first time, milliseconds. It reports whether it did.
+// On v1 and hybrid hosts, where the limits are in v1 hierarchies that
+// clone3 cannot target, and on a kernel or seccomp filter that refuses
+// clone3's cgroup argument (ENOSYS, EINVAL), init starts in vitro's own
+// cgroup and the caller moves it.
+func (r *run) startInit(flags uintptr, cg cgroupHandle) (*exec.Cmd, *reexec.Pipe, bool, error) {
+	cgfd := -1
+	if cg.Driver().Mode() == cgroupdemo.Unified {
+		fd, err := openCgroupFD(cg)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		defer unix.Close(fd)
+		cgfd = fd
+	}
+	cmd, p, err := r.startInitWith(flags, cgfd)
+	if cgfd >= 0 && (errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL)) {
+		trace.Action("clone3 into cgroup refused", trace.Str("error", err.Error()),
+			trace.Str("instead", "start, then write the PID to cgroup.procs"))
+		cgfd = -1
+		cmd, p, err = r.startInitWith(flags, cgfd)
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return cmd, p, cgfd >= 0, nil
+}
+
+// startProcess starts a command; tests replace it to play an old kernel.
+var startProcess = (*exec.Cmd).Start
+
+// startInitWith starts init once: in the cgroup of directory fd cgfd
+// if cgfd >= 0.
+func (r *run) startInitWith(flags uintptr, cgfd int) (*exec.Cmd, *reexec.Pipe, error) {
+	cmd := reexec.Command(initEntry)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
+	if cgfd >= 0 {
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, cgfd
+	}
+	cmd.Env = []string{} // init's own environment; the program's is sent over the socket
+	if err := r.attachStdio(cmd); err != nil {
+		return nil, nil, err
+	}
+	p, childEnd, err := reexec.NewPair(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = startProcess(cmd)
+	childEnd.Close()
+	if err != nil {
+		p.Close()
+		how := cloneFlagNames(flags)
+		if cgfd >= 0 {
+			how = "clone3 " + how + "|CLONE_INTO_CGROUP"
+		}
+		return nil, nil, fmt.Errorf("starting init with %s: %w", how, err)
+	}
+	return cmd, p, nil
 }
 
 func cloneFlagNames(flags uintptr) string {
