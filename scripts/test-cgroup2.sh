@@ -12,14 +12,29 @@
 # Usage: scripts/test-cgroup2.sh [vmtest run flags...]
 #   e.g. scripts/test-cgroup2.sh -accel tcg -arg=-test.run=Memory
 # Environment:
-#   VITRO_VM_PKGS     packages to test (default: ./internal/vm/guesttest ./cgroupdemo)
+#   VITRO_VM_PKGS     packages to test
+#                     (default: ./internal/vm/guesttest ./cgroupdemo ./engine)
+#   VITRO_VM_MODULES  kernel modules to load in the guest, with their
+#                     dependencies (default: what ./engine needs, below)
 #   VITRO_VM_TIMEOUT  hard limit for the boot (default: 20m)
 #   VITRO_VM_ACCEL    kvm or tcg (default: kvm if a probe boot works, else tcg)
 # Needs: qemu-system-x86, linux-image-amd64, busybox-static (make setup).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
-pkgs=${VITRO_VM_PKGS:-./internal/vm/guesttest ./cgroupdemo}
+pkgs=${VITRO_VM_PKGS:-./internal/vm/guesttest ./cgroupdemo ./engine}
+# The guest has no modprobe, so nothing loads on demand: `vitro run`
+# (./engine) needs overlay for the root, veth and bridge for the network,
+# nf_tables NAT for masquerade and -p (nft_chain_nat, nft_masq, nft_nat,
+# nft_fib_ipv4 for "fib daddr type local"), and xfrm_user because
+# netlink.NewHandleAt opens an XFRM socket beside the route one.
+# crc32c_generic first: libcrc32c (needed by nf_tables) asks for it as a
+# softdep, which the harness does not follow (it reads modules.dep only).
+modules=${VITRO_VM_MODULES-crc32c_generic overlay veth bridge nft_chain_nat nft_masq nft_nat nft_fib_ipv4 xfrm_user}
+modflags=()
+for m in $modules; do
+	modflags+=("-module" "$m")
+done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vitro-cgroup2.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -47,4 +62,4 @@ for pkg in $pkgs; do
 	bins+=("$out")
 done
 
-"$work/vmtest" run -timeout "${VITRO_VM_TIMEOUT:-20m}" "$@" "${bins[@]}"
+"$work/vmtest" run -timeout "${VITRO_VM_TIMEOUT:-20m}" "${modflags[@]}" "$@" "${bins[@]}"

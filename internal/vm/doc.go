@@ -15,7 +15,7 @@
 //	cpio.go        a writer for the "newc" cpio format the kernel unpacks
 //	initramfs.go   busybox + /init + given files + kernel modules → cpio
 //	modules.go     modules.dep: which .ko files a module needs, in load order
-//	initscript.go  the guest's /init: mounts, insmod, run, result markers
+//	initscript.go  the guest's /init: root to a tmpfs, mounts, insmod, run, markers
 //	kernel.go      find the guest kernel (/boot/vmlinuz-*)
 //	qemu_linux.go  start qemu, capture the serial console, hard timeout
 //	accel_linux.go is KVM usable? a short probe boot, cached; else TCG

@@ -44,7 +44,8 @@ func guestModulePath(m Module) string {
 }
 
 // InitScript is the text of the guest's /init, run by busybox sh as PID 1.
-// It sets the machine up, runs each program, prints the markers and powers
+// It moves the root from the initramfs to a tmpfs (so that pivot_root
+// works in the guest), sets the machine up, runs each program, prints the markers and powers
 // off; if anything in set-up fails it says which step and still powers off
 // with a non-zero status, so a broken guest reads as a failure, never as a
 // hang until the timeout.
@@ -56,7 +57,19 @@ func (g Guest) InitScript() string {
 	w("/bin/busybox --install -s /bin")
 	w("export PATH=/bin HOME=/tmp")
 	w("fail() { echo \"vitro-vm: $*\"; echo \"%s 125\"; sync; poweroff -f; sleep 10; }", MarkerExit)
-	w("echo %s", MarkerUserspace)
+	// The kernel unpacks the initramfs into rootfs, a root that
+	// pivot_root(2) refuses to move (EINVAL), and every container runtime
+	// pivots. So the first run of /init copies the image into a tmpfs and
+	// switch_roots to it, as a distribution's initramfs hands over to the
+	// real root; the second run, from the tmpfs, does the rest.
+	w("if [ ! -e /.vitro-root ]; then")
+	w("  echo %s", MarkerUserspace)
+	w("  mkdir /newroot && mount -t tmpfs -o mode=0755 root /newroot || fail 'mount tmpfs on /newroot'")
+	w("  for f in /*; do [ \"$f\" = /newroot ] || cp -a \"$f\" /newroot/ || fail \"copy $f to the new root\"; done")
+	w("  touch /newroot/.vitro-root")
+	w("  exec switch_root /newroot /init")
+	w("  fail 'switch_root /newroot /init'")
+	w("fi")
 	w("mount -t proc proc /proc || fail 'mount proc'")
 	w("mount -t sysfs sysfs /sys || fail 'mount sysfs'")
 	w("mount -t devtmpfs devtmpfs /dev || fail 'mount devtmpfs'")

@@ -21,6 +21,7 @@ func TestInitScript(t *testing.T) {
 	}
 	order := []string{
 		"echo " + MarkerUserspace,
+		"exec switch_root /newroot /init",
 		"mount -t proc proc /proc",
 		"mount -t cgroup2",
 		"insmod /lib/modules/llc.ko",
