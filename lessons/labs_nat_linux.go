@@ -71,7 +71,7 @@ func init() {
 			if err := addrUp(nil, e.Vars["WebIf"], e.Vars["HostCIDR"]); err != nil {
 				return err
 			}
-			h, err := netlink.NewHandleAt(nh)
+			h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netns"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/netdemo"
+	"golang.org/x/sys/unix"
 )
 
 // Network labs. Each student's addresses come from their slice,
@@ -92,7 +93,7 @@ ip netns exec {{.NS}} ping -c 1 {{.HostAddr}}    # without the /30`,
 			if err := addrUp(nil, e.Vars["Host"], e.Vars["HostAddr"]); err != nil {
 				return err
 			}
-			h, err := netlink.NewHandleAt(nh)
+			h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
 			if err != nil {
 				return err
 			}
@@ -306,7 +307,7 @@ func plugIn(br netlink.Link, hostIf, ns, cidr string) error {
 	if err := netlink.LinkSetUp(veth); err != nil {
 		return err
 	}
-	h, err := netlink.NewHandleAt(nh)
+	h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}

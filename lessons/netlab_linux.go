@@ -80,7 +80,7 @@ func linkIn(ns, name string) (netlink.Link, []netlink.Addr, error) {
 			return nil, nil, fmt.Errorf("no network namespace %s", ns)
 		}
 		defer nh.Close()
-		if h, err = netlink.NewHandleAt(nh); err != nil {
+		if h, err = netlink.NewHandleAt(nh, unix.NETLINK_ROUTE); err != nil {
 			return nil, nil, err
 		}
 		defer h.Close()
@@ -100,7 +100,7 @@ func handleIn(ns string) (*netlink.Handle, error) {
 		return nil, fmt.Errorf("no network namespace %s: %w", ns, err)
 	}
 	defer nh.Close()
-	return netlink.NewHandleAt(nh)
+	return netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
 }
 
 func hasAddr(addrs []netlink.Addr, cidr string) bool {

@@ -133,9 +133,12 @@ func (n *NS) Close() error {
 
 // Handle returns a netlink handle whose socket lives in the namespace:
 // every call on it acts there, while this thread stays where it is. The
-// caller closes it (Handle.Close).
+// caller closes it (Handle.Close). Only a NETLINK_ROUTE socket is opened
+// (links, addresses, routes, neighbours): without the list, the library
+// also opens XFRM and netfilter sockets, which fail where their modules
+// cannot be loaded.
 func (n *NS) Handle() (*netlink.Handle, error) {
-	h, err := netlink.NewHandleAt(netns.NsHandle(n.fd))
+	h, err := netlink.NewHandleAt(netns.NsHandle(n.fd), unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, fmt.Errorf("netlink socket in namespace %s: %w", n.Label, err)
 	}
