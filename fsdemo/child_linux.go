@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -153,6 +154,21 @@ func demoDir(name string) (string, func(), error) {
 		trace.Action("remove", trace.Str("dir", dir))
 		os.RemoveAll(dir)
 	}, nil
+}
+
+// demoRootfs is demoDir with a busybox root filesystem built in it, at
+// dir/rootfs: what most demos start from.
+func demoRootfs(name string) (dir, rootfs string, cleanup func(), err error) {
+	dir, cleanup, err = demoDir(name)
+	if err != nil {
+		return "", "", nil, err
+	}
+	rootfs = filepath.Join(dir, "rootfs")
+	if err := BuildRootfs(rootfs); err != nil {
+		cleanup()
+		return "", "", nil, err
+	}
+	return dir, rootfs, cleanup, nil
 }
 
 func decode(in json.RawMessage, v any) error {

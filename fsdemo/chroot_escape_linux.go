@@ -44,15 +44,11 @@ func init() { registerChild(escapeEntry, escapeChild) }
 // its own mount namespace: once from a chroot, once after a safe
 // pivot_root. Only the first can read the marker.
 func ChrootEscape(ctx context.Context) (*ChrootEscapeResult, error) {
-	dir, cleanup, err := demoDir("escape")
+	dir, rootfs, cleanup, err := demoRootfs("escape")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	rootfs := filepath.Join(dir, "rootfs")
-	if err := BuildRootfs(rootfs); err != nil {
-		return nil, err
-	}
 	res := &ChrootEscapeResult{Rootfs: rootfs, Marker: filepath.Join(dir, "host-secret.txt")}
 	secret := make([]byte, 4)
 	rand.Read(secret)

@@ -58,15 +58,11 @@ func init() { registerChild(mountsEntry, mountsChild) }
 // docker's masked and read-only paths; then checks each path inside and
 // on the host, and that the host's mount table did not change.
 func MountsDemo(ctx context.Context) (*MountsResult, error) {
-	dir, cleanup, err := demoDir("mounts")
+	dir, rootfs, cleanup, err := demoRootfs("mounts")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	rootfs := filepath.Join(dir, "rootfs")
-	if err := BuildRootfs(rootfs); err != nil {
-		return nil, err
-	}
 	before, err := MountTable(0)
 	if err != nil {
 		return nil, err

@@ -42,15 +42,11 @@ func init() { registerChild(volumeEntry, volumeChild) }
 // writes through each, and mounts a tmpfs under the second directory
 // after the binds to show which of them sees it.
 func VolumeDemo(ctx context.Context) (*VolumeResult, error) {
-	dir, cleanup, err := demoDir("volume")
+	dir, rootfs, cleanup, err := demoRootfs("volume")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	rootfs := filepath.Join(dir, "rootfs")
-	if err := BuildRootfs(rootfs); err != nil {
-		return nil, err
-	}
 	res := &VolumeResult{HostDir: filepath.Join(dir, "volume"), PropDir: filepath.Join(dir, "propagation")}
 	for _, d := range []string{res.HostDir, filepath.Join(res.PropDir, "sub")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
