@@ -55,14 +55,7 @@ echo 32M > {{.CgroupDir}}/{{.LimitFile}}
 sh -c 'echo $$ > {{.CgroupDir}}/cgroup.procs; exec tail /dev/zero'    # Killed
 grep oom_kill {{.CgroupDir}}/{{.Events}}`,
 		Checks: []Check{
-			{Name: "the cgroup {{.Cgroup}} exists",
-				Hint: "mkdir -p {{.CgroupDir}} (on cgroup v2, the memory controller must also be enabled for it: echo +memory > cgroup.subtree_control of each parent)",
-				Run: func(_ context.Context, e *LabEnv) (string, bool, error) {
-					if st, err := os.Stat(e.Vars["CgroupDir"]); err == nil && st.IsDir() {
-						return e.Vars["CgroupDir"], true, nil
-					}
-					return "no directory " + e.Vars["CgroupDir"], false, nil
-				}},
+			cgroupExists("memory"),
 			{Name: "its memory limit is 32 MiB",
 				Hint: "echo 32M > {{.CgroupDir}}/{{.LimitFile}}",
 				Run: func(_ context.Context, e *LabEnv) (string, bool, error) {
@@ -184,4 +177,17 @@ func rmdirRetry(dir string) error {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return fmt.Errorf("rmdir %s: %w", dir, err)
+}
+
+// cgroupExists is the first check of the cgroup labs: the student's
+// cgroup directory is there (on v2 with controller enabled in its parents).
+func cgroupExists(controller string) Check {
+	return Check{Name: "the cgroup {{.Cgroup}} exists",
+		Hint: "mkdir -p {{.CgroupDir}} (on cgroup v2, enable the " + controller + " controller in each parent first: echo +" + controller + " > cgroup.subtree_control)",
+		Run: func(_ context.Context, e *LabEnv) (string, bool, error) {
+			if st, err := os.Stat(e.Vars["CgroupDir"]); err == nil && st.IsDir() {
+				return e.Vars["CgroupDir"], true, nil
+			}
+			return "no directory " + e.Vars["CgroupDir"], false, nil
+		}}
 }

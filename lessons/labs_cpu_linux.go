@@ -3,7 +3,6 @@ package lessons
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -56,14 +55,7 @@ cd {{.CgroupDir}} && {{.Write}}
 sh -c 'echo $$ > {{.CgroupDir}}/cgroup.procs; while :; do :; done' &
 sleep 2; grep throttled {{.CgroupDir}}/cpu.stat`,
 		Checks: []Check{
-			{Name: "the cgroup {{.Cgroup}} exists",
-				Hint: "mkdir -p {{.CgroupDir}} (on cgroup v2, enable the controller in each parent first: echo +cpu > cgroup.subtree_control)",
-				Run: func(_ context.Context, e *LabEnv) (string, bool, error) {
-					if st, err := os.Stat(e.Vars["CgroupDir"]); err == nil && st.IsDir() {
-						return e.Vars["CgroupDir"], true, nil
-					}
-					return "no directory " + e.Vars["CgroupDir"], false, nil
-				}},
+			cgroupExists("cpu"),
 			{Name: "its quota is a quarter of a CPU",
 				Hint: "in {{.CgroupDir}}: {{.Write}}",
 				Run: func(_ context.Context, e *LabEnv) (string, bool, error) {
