@@ -2,9 +2,9 @@ package depcheck
 
 import (
 	"go/parser"
-	"os/exec"
 	"go/token"
 	"io/fs"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
