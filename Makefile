@@ -20,6 +20,7 @@ all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vitro
+	$(GO) build -o bin/vitro-vm ./cmd/vitro-vm
 
 ## setup: install the Debian packages vitro's tests and demos need (root)
 setup:
