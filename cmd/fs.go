@@ -59,10 +59,6 @@ detached. Only the chroot can be escaped.`,
 	return c
 }
 
-// isTable reports whether format asks for the human layout, which for
-// the multi-part demos is several tables.
-func isTable(format string) bool { return format == "" || format == "table" }
-
 func fsOverlayCmd() *cobra.Command {
 	var format string
 	c := &cobra.Command{

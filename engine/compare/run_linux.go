@@ -33,7 +33,7 @@ type Options struct {
 	With []string
 	// NoVM leaves the VM out.
 	NoVM bool
-	// VMHelper is the vitro-vm binary. Default: FindHelper.
+	// VMHelper is the vitro-vm binary. Default: helperbin.Find.
 	VMHelper string
 	// VMTimeout bounds each VM boot; a boot that hangs is killed and
 	// tried once more. Default 3 minutes.

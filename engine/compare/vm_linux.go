@@ -14,25 +14,12 @@ import (
 	"time"
 
 	"github.com/vitro-dev/vitro/engine/compare/vmproto"
+	"github.com/vitro-dev/vitro/internal/helperbin"
 )
 
-// HelperName is the VM helper's file name, looked for next to vitro.
+// HelperName is the VM helper's file name, looked for next to vitro
+// (internal/helperbin).
 const HelperName = "vitro-vm"
-
-// FindHelper returns the VM helper: next to the running vitro binary
-// (make build puts both in bin/), else on $PATH.
-func FindHelper() (string, error) {
-	if exe, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(exe), HelperName)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(HelperName); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("no %s next to vitro or on $PATH: run make build (it builds bin/vitro and bin/%s)", HelperName, HelperName)
-}
 
 // vmGuest runs the script in a VM booted by the helper.
 type vmGuest struct {
@@ -54,7 +41,7 @@ const (
 func newVM(ctx context.Context, helper, busybox, tmp string, timeout time.Duration) *vmGuest {
 	v := &vmGuest{helper: helper, busybox: busybox, tmp: tmp, timeout: timeout}
 	if helper == "" {
-		p, err := FindHelper()
+		p, err := helperbin.Find(HelperName)
 		if err != nil {
 			v.err = err.Error()
 			return v
