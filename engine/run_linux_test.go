@@ -7,13 +7,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/internal/config"
 	"github.com/vitro-dev/vitro/internal/reexec"
@@ -61,7 +65,9 @@ func testEngine(t *testing.T) *Engine {
 			os.WriteFile("/proc/sys/net/ipv4/ip_forward", fwd, 0o644)
 		}
 	})
-	return New(cfg)
+	e := New(cfg)
+	cgroupBaseline.Store(e, vitroCgroups(t))
+	return e
 }
 
 // runIn runs a container and returns its stdout, stderr and error.
@@ -86,33 +92,86 @@ func exitCodeOf(err error) int {
 	return 0
 }
 
-// assertNothingLeft checks that no container record, cgroup, veth or
-// address of e remains.
+// cgroupBaseline holds, per test engine, the vitro cgroups that existed
+// when it was made (another vitro on the host may own some).
+var cgroupBaseline sync.Map // *Engine → map[string]bool
+
+// vitroCgroups lists the cgroups under vitro's parent in every hierarchy
+// of the layout detected here (v1, hybrid or v2), as directories.
+func vitroCgroups(t *testing.T) map[string]bool {
+	t.Helper()
+	d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
+	if err != nil {
+		t.Fatalf("detecting the cgroup layout: %v", err)
+	}
+	out := map[string]bool{}
+	for _, dir := range d.Dirs("vitro") {
+		ents, err := os.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("listing vitro's cgroups: %v", err)
+		}
+		for _, en := range ents {
+			if en.IsDir() {
+				out[filepath.Join(dir, en.Name())] = true
+			}
+		}
+	}
+	return out
+}
+
+// bridgeLinks lists the links attached to bridge (none if it is absent).
+func bridgeLinks(t *testing.T, bridge string) []string {
+	t.Helper()
+	br, err := netlink.LinkByName(bridge)
+	if err != nil {
+		return nil
+	}
+	links, err := netlink.LinkList()
+	if err != nil {
+		t.Fatalf("listing links: %v", err)
+	}
+	var out []string
+	for _, l := range links {
+		if l.Attrs().MasterIndex == br.Attrs().Index {
+			out = append(out, l.Attrs().Name+" ("+l.Type()+")")
+		}
+	}
+	return out
+}
+
+// assertNothingLeft checks that no container record, cgroup, link on the
+// test bridge or address of e remains: it lists the vitro cgroups of the
+// detected layout and the bridge's links directly, not through records.
 func assertNothingLeft(t *testing.T, e *Engine) {
 	t.Helper()
 	cs, _ := e.Containers.List()
 	if len(cs) != 0 {
 		t.Errorf("%d container records left", len(cs))
 	}
-	for _, c := range cs {
-		if _, err := os.Stat(filepath.Join("/sys/fs/cgroup/pids/vitro", c.ID[:12])); err == nil {
-			t.Errorf("cgroup of %s left", c.ID[:12])
+	before, _ := cgroupBaseline.Load(e)
+	for dir := range vitroCgroups(t) {
+		if b, ok := before.(map[string]bool); !ok || !b[dir] {
+			t.Errorf("cgroup %s left behind", dir)
 		}
 	}
-	links, err := net.Interfaces()
-	if err == nil {
-		for _, l := range links {
-			if strings.HasPrefix(l.Name, "veth") {
-				for _, c := range cs {
-					if l.Name == "veth"+c.ID[:8] {
-						t.Errorf("veth %s left", l.Name)
-					}
-				}
-			}
+	// A container's veth pair goes when its network namespace dies, which
+	// the kernel finishes in a work queue after the last process exits:
+	// give it a few seconds before calling a link left behind.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left := bridgeLinks(t, e.Config.Bridge)
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("links still attached to bridge %s 5s after the run: %v", e.Config.Bridge, left)
+			break
 		}
 	}
 	s, _ := netdemo.ParseSubnet(e.Config.BIP)
-	st, err := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s).State()
+	st, err := netdemo.NewPool(NetworkDir(e.Config.DataRoot), s).State()
 	if err == nil && len(st.Addresses()) != 0 {
 		t.Errorf("addresses still allocated: %v", st.Addresses())
 	}
