@@ -16,6 +16,13 @@ func TestVethDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// One ping each way, of three echo requests, all answered.
+	if len(res.Pings) != 2 {
+		t.Fatalf("%d pings, want one from each end: %+v", len(res.Pings), res.Pings)
+	}
+	if res.Pings[0].From == res.Pings[1].From {
+		t.Errorf("both pings went from %s, want one from each end", res.Pings[0].From)
+	}
 	for _, p := range res.Pings {
 		if p.Received != p.Sent || p.Sent != 3 {
 			t.Errorf("ping %s → %s: %d/%d replies (%s)", p.From, p.To, p.Received, p.Sent, p.Error)
