@@ -100,7 +100,7 @@ func runGroup(c *cobra.Command, args []string) error {
 	if s := c.SuggestionsFor(args[0]); len(s) > 0 {
 		msg += "; did you mean " + strings.Join(s, " or ") + "?"
 	}
-	return fmt.Errorf("%s\nRun '%s --help' for its commands.", msg, c.CommandPath())
+	return fmt.Errorf("%s\nRun '%s --help' for its commands", msg, c.CommandPath())
 }
 
 // withUsage wraps an argument validator so its error names the command

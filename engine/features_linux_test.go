@@ -297,17 +297,6 @@ func TestPauseAt(t *testing.T) {
 	assertNothingLeft(t, e)
 }
 
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
 // TestHostBinaryNotReachable is the check behind CVE-2019-5736: no process
 // a container can see runs vitro's binary, so there is no /proc/PID/exe
 // through which the container could reopen and overwrite it.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"time"
 
 	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/internal/reexec"
@@ -187,5 +186,3 @@ func ParsePauseAt(s string) error {
 func pauseMatches(s string, n int) bool {
 	return s == fmt.Sprint(n) || s == steps[n-1].name
 }
-
-func since(t time.Time) trace.Field { return trace.Dur("elapsed", time.Since(t)) }

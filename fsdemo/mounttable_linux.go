@@ -2,6 +2,7 @@ package fsdemo
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
@@ -29,7 +30,7 @@ func MountTable(pid int) ([]MountEntry, error) {
 	if pid == 0 {
 		infos, err = mountinfo.GetMounts(nil)
 	} else {
-		infos, err = mountinfo.PidMountInfo(pid)
+		infos, err = pidMounts(pid)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the mount table of pid %d: %w", pid, err)
@@ -73,4 +74,15 @@ func findMount(table []MountEntry, mountpoint string) (MountEntry, bool) {
 		}
 	}
 	return MountEntry{}, false
+}
+
+// pidMounts reads /proc/PID/mountinfo: the mount table of PID's mount
+// namespace, as PID sees it.
+func pidMounts(pid int) ([]*mountinfo.Info, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mountinfo", pid))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return mountinfo.GetMountsFromReader(f, nil)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -162,13 +161,4 @@ func uname() (nodename, release string) {
 		return "", ""
 	}
 	return unix.ByteSliceToString(u.Nodename[:]), unix.ByteSliceToString(u.Release[:])
-}
-
-// resolveRoot returns the path /proc/<pid>/root points at, as seen here.
-func resolveRoot(pid int) string {
-	s, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "root"))
-	if err != nil {
-		return ""
-	}
-	return s
 }

@@ -93,16 +93,6 @@ func linkIn(ns, name string) (netlink.Link, []netlink.Addr, error) {
 	return l, addrs, err
 }
 
-// handleIn returns a netlink handle for a named namespace.
-func handleIn(ns string) (*netlink.Handle, error) {
-	nh, err := netns.GetFromName(ns)
-	if err != nil {
-		return nil, fmt.Errorf("no network namespace %s: %w", ns, err)
-	}
-	defer nh.Close()
-	return netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
-}
-
 func hasAddr(addrs []netlink.Addr, cidr string) bool {
 	for _, a := range addrs {
 		if a.IPNet.String() == cidr {

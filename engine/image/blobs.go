@@ -16,11 +16,6 @@ func exists(p string) bool {
 	return err == nil
 }
 
-func (s *Store) hasBlob(digest string) bool {
-	p, err := s.blobPath(digest)
-	return err == nil && exists(p)
-}
-
 // readBlob reads a small blob (a manifest or a config) whole.
 func (s *Store) readBlob(digest string) ([]byte, error) {
 	p, err := s.blobPath(digest)

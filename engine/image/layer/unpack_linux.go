@@ -137,7 +137,7 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		}
 		u.dirs = append(u.dirs, dirTimes{p, hdr.AccessTime, hdr.ModTime})
 		return nil
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg: // archive/tar reports old archives' TypeRegA as TypeReg (or TypeDir)
 		return u.file(p, hdr, r)
 	case tar.TypeSymlink:
 		if hdr.Linkname == "" || strings.IndexByte(hdr.Linkname, 0) >= 0 {
