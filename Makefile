@@ -8,10 +8,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X github.com/vitro-dev/vitro/cmd.Version=$(VERSION)
 
 # Debian packages the tests and demos use: a real userland for test images
-# (busybox-static), netfilter tools for inspecting NAT rules, a registry and
-# image tools to test against, qemu and a stock kernel for the pure cgroup v2
-# VM and the VM comparison, and peer runtimes for benchmarks.
-PACKAGES := busybox-static iptables nftables iproute2 skopeo umoci docker-registry \
+# (busybox-static), netfilter tools for inspecting NAT rules, ping (the lab
+# solutions, which the tests run as printed), a registry and image tools to
+# test against, qemu and a stock kernel for the pure cgroup v2 VM and the VM
+# comparison, and peer runtimes for benchmarks.
+PACKAGES := busybox-static iptables nftables iproute2 iputils-ping skopeo umoci docker-registry \
             qemu-system-x86 linux-image-amd64 runc crun hyperfine gcc libc6-dev
 
 .PHONY: all build setup test test-unit test-cgroup2 bench docs lint quickstart clean
@@ -56,9 +57,16 @@ bench: build
 docs:
 	$(GO) run ./cmd/gendocs docs/cli
 
+# staticcheck, pinned: `go run` fetches it through the Go module proxy
+# once (checked against go.sum's checksum database) and keeps the build in
+# Go's cache, so a fresh CI machine needs nothing installed beforehand.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+## lint: gofmt, go vet and staticcheck
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
 
 ## quickstart: set up, build, check the host, show one namespace on its own,
 ## then run a container and watch its six steps (root)
