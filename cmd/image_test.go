@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,12 +14,7 @@ import (
 // TestImageCommands drives the image commands in-process over a temp data
 // root: bootstrap, list, inspect, tag, save, rmi, load, prune.
 func TestImageCommands(t *testing.T) {
-	if _, err := os.Stat("/bin/busybox"); err != nil {
-		if os.Getenv(testenv.RequireEnv) != "" {
-			t.Fatal("/bin/busybox missing: apt-get install busybox-static")
-		}
-		t.Skip("/bin/busybox missing: apt-get install busybox-static")
-	}
+	testenv.RequireFile(t, "/bin/busybox", "busybox-static")
 	dr := t.TempDir()
 	vitro := func(args ...string) string {
 		t.Helper()
@@ -73,9 +67,7 @@ func TestImageCommands(t *testing.T) {
 // `vitro registry serve` on loopback and pulls it into another data root,
 // checking docker's output lines.
 func TestPushPullCommands(t *testing.T) {
-	if _, err := os.Stat("/bin/busybox"); err != nil {
-		t.Skip("/bin/busybox missing: apt-get install busybox-static")
-	}
+	testenv.RequireFile(t, "/bin/busybox", "busybox-static")
 	testenv.RequirePrivileged(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready, done := make(chan string, 1), make(chan error, 1)

@@ -11,12 +11,7 @@ import (
 
 func requireBusybox(t testing.TB) {
 	t.Helper()
-	if _, err := os.Stat(DefaultBusybox); err != nil {
-		if os.Getenv(testenv.RequireEnv) != "" {
-			t.Fatalf("%s missing: apt-get install busybox-static", DefaultBusybox)
-		}
-		t.Skipf("%s missing: apt-get install busybox-static", DefaultBusybox)
-	}
+	testenv.RequireFile(t, DefaultBusybox, "busybox-static")
 }
 
 // bootstrapStore opens a store in a temp data root with the busybox image.

@@ -33,12 +33,7 @@ func TestMain(m *testing.M) {
 // requireTool skips (or, under CI, fails) when a host tool is missing.
 func requireTool(t testing.TB, path, pkg string) {
 	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv(testenv.RequireEnv) != "" {
-			t.Fatalf("%s missing: apt-get install %s", path, pkg)
-		}
-		t.Skipf("%s missing: apt-get install %s", path, pkg)
-	}
+	testenv.RequireFile(t, path, pkg)
 }
 
 func freePort(t testing.TB) string {

@@ -36,3 +36,19 @@ func Name(prefix string) string {
 	}
 	return n
 }
+
+// RequireFile skips t when path does not exist, naming the Debian package
+// that provides it (`make setup` installs them all). When
+// VITRO_REQUIRE_PRIVILEGED is set, as in CI, a missing file fails t
+// instead: CI installed it, so its absence is a broken set-up, not a
+// reason to test less.
+func RequireFile(t testing.TB, path, pkg string) {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		return
+	} else if os.Getenv(RequireEnv) != "" {
+		t.Fatalf("%v: apt-get install %s (make setup); %s is set, so this fails instead of skipping", err, pkg, RequireEnv)
+	} else {
+		t.Skipf("%v: apt-get install %s (make setup), or set %s=1 to make this a failure", err, pkg, RequireEnv)
+	}
+}

@@ -37,9 +37,7 @@ func requireVM(t *testing.T) Kernel {
 	} else {
 		f.Close()
 	}
-	if _, err := os.Stat("/bin/busybox"); err != nil {
-		missing("no /bin/busybox (busybox-static)")
-	}
+	testenv.RequireFile(t, "/bin/busybox", "busybox-static")
 	return k
 }
 
