@@ -29,7 +29,7 @@ func netVars(e *LabEnv) (map[string]string, error) {
 	net := fmt.Sprintf("%s.%d.", labSubnetBase, n)
 	return map[string]string{
 		"NS": p + "labns", "Host": p + "veth0", "Peer": p + "veth1",
-		"HostAddr": net + "1/30", "NSAddr": net + "2/30",
+		"HostAddr": net + "1/30", "HostIP": net + "1", "NSAddr": net + "2/30",
 		"A": p + "lab-a", "B": p + "lab-b", "Bridge": p + "labbr0", "VA": p + "lab-va", "VB": p + "lab-vb",
 		"AddrA": net + "17/28", "AddrB": net + "18/28", "IPB": net + "18",
 	}, nil
@@ -48,7 +48,7 @@ namespace, ping the host's end.`,
 ip link add {{.Host}} type veth peer name {{.Peer}} netns {{.NS}}
 ip addr add {{.HostAddr}} dev {{.Host}}; ip link set {{.Host}} up
 ip -n {{.NS}} addr add {{.NSAddr}} dev {{.Peer}}; ip -n {{.NS}} link set {{.Peer}} up
-ip netns exec {{.NS}} ping -c 1 {{.HostAddr}}    # without the /30`,
+ip netns exec {{.NS}} ping -c 1 {{.HostIP}}`,
 		Checks: []Check{
 			{Name: "the network namespace {{.NS}} exists",
 				Hint: "ip netns add {{.NS}}",

@@ -54,6 +54,7 @@ On the host, ` + "`ls -ln`" + ` shows who really owns the file.`,
 		Solution: `{{with .Export}}{{.}}
 {{end}}setpriv --reuid={{.Base}} --regid={{.Base}} --clear-groups \
     unshare --user --map-root-user sh -c 'touch {{.File}}; exec sleep infinity' &
+until [ -e {{.File}} ]; do sleep 0.1; done    # the background shell needs a moment
 ls -ln {{.File}}     # owner {{.Base}}, not 0`,
 		Checks: []Check{
 			{Name: "a process of yours has its own user namespace",
