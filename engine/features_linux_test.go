@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 // capMask is the CapEff value of a set of capability names.
@@ -202,8 +205,15 @@ func TestPauseAt(t *testing.T) {
 		t.Fatalf("no paused container appeared: %v\n%s", <-done, errb.String())
 	}
 	pid := c.State.Pid
-	if nsInode(pid, "net") == nsInode(os.Getpid(), "net") || nsInode(pid, "mnt") == nsInode(os.Getpid(), "mnt") {
-		t.Error("paused init shares the host's network or mount namespace")
+	for _, typ := range []string{"net", "mnt"} {
+		in, err1 := nsdemo.Inode(pid, typ)
+		host, err2 := nsdemo.Inode(os.Getpid(), typ)
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		if in == host {
+			t.Errorf("paused init shares the host's %s namespace (inode %d)", typ, in)
+		}
 	}
 	inside, _ := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", pid))
 	host, _ := os.ReadFile("/proc/self/mountinfo")

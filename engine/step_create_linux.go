@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -58,7 +57,7 @@ func (r *run) create(ctx context.Context) error {
 		p.Close()
 		return nil
 	})
-	names := cloneFlagNames(flags)
+	names := nsdemo.CloneFlagNames(flags)
 	if intoCgroup {
 		names += "|CLONE_INTO_CGROUP"
 	}
@@ -67,7 +66,8 @@ func (r *run) create(ctx context.Context) error {
 	trace.Shellf("unshare --mount --pid --uts --ipc%s --fork vitro-init   # host PID %d", map[bool]string{true: " --net", false: ""}[flags&unix.CLONE_NEWNET != 0], pid)
 	if trace.Enabled(trace.Kernel) {
 		for _, t := range nsdemo.Types {
-			in, host := nsInode(pid, t.Name), nsInode(os.Getpid(), t.Name)
+			in, _ := nsdemo.Inode(pid, t.Name) // 0 if unreadable: the trace shows it
+			host, _ := nsdemo.Inode(os.Getpid(), t.Name)
 			trace.KernelEvent("namespace", trace.Str("type", t.Name), trace.Int("container", int64(in)), trace.Int("host", int64(host)), trace.Bool("new", in != host))
 		}
 	}
@@ -139,31 +139,13 @@ func (r *run) startInitWith(flags uintptr, cgfd int) (*exec.Cmd, *reexec.Pipe, e
 	childEnd.Close()
 	if err != nil {
 		p.Close()
-		how := cloneFlagNames(flags)
+		how := nsdemo.CloneFlagNames(flags)
 		if cgfd >= 0 {
 			how = "clone3 " + how + "|CLONE_INTO_CGROUP"
 		}
 		return nil, nil, fmt.Errorf("starting init with %s: %w", how, err)
 	}
 	return cmd, p, nil
-}
-
-func cloneFlagNames(flags uintptr) string {
-	var names []string
-	for _, t := range nsdemo.Types {
-		if flags&t.Flag != 0 {
-			names = append(names, t.CloneFlag)
-		}
-	}
-	return strings.Join(names, "|")
-}
-
-func nsInode(pid int, ns string) uint64 {
-	var st unix.Stat_t
-	if unix.Stat(filepath.Join("/proc", fmt.Sprint(pid), "ns", ns), &st) != nil {
-		return 0
-	}
-	return st.Ino
 }
 
 func firstNonEmpty(s ...string) string {
