@@ -48,6 +48,7 @@ type rootfsSpec struct {
 	ReadOnly []string       // paths made read-only inside the container
 	RootRO   bool           // --read-only
 	Hostname string
+	Devices  []fsdemo.DeviceNode // --device nodes, made after pivot_root
 }
 
 // rootfsReady is init's report after step 3.
@@ -133,6 +134,11 @@ func buildRootfs(rs rootfsSpec) error {
 	}
 	if err := fsdemo.PivotRoot(rs.Root); err != nil {
 		return err
+	}
+	for _, n := range rs.Devices {
+		if err := fsdemo.MakeDeviceNode(n); err != nil {
+			return err
+		}
 	}
 	var post []fsdemo.Mount
 	post = append(post, fsdemo.MaskPaths(rs.Masked)...)
