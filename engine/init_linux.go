@@ -163,6 +163,9 @@ func execProgram(es execSpec) (int, error) {
 	// Credentials, capabilities and the bounding set are per thread until
 	// execve: do all of it, and the execve, on this one thread.
 	runtime.LockOSThread()
+	if err := newSessionKeyring(); err != nil {
+		return ExitVitroError, err
+	}
 	id, err := lookupUser("", es.User)
 	if err != nil {
 		return ExitVitroError, err
