@@ -43,7 +43,7 @@ type RunOptions struct {
 	SecurityOpt []string // no-new-privileges, seccomp=unconfined|FILE
 	Devices     []string // --device HOST[:CONTAINER[:PERMS]]
 
-	PauseAt string // --pause-at: a step number or name
+	PauseAt string // --pause-at: a step number or name; Engine.Pause waits there
 }
 
 // mergeEnv returns the environment a container starts with: the image's,

@@ -14,6 +14,7 @@ import (
 	"github.com/vitro-dev/vitro/engine"
 	"github.com/vitro-dev/vitro/internal/config"
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 	"github.com/vitro-dev/vitro/internal/testenv"
 )
 
@@ -118,7 +119,9 @@ func TestCompareQuickEndToEnd(t *testing.T) {
 		t.Errorf("%d qemu processes seen, want at least %d (runs and density)", n, o.Runs+1)
 	}
 	noLeftovers(t, o, m, tmp)
-	t.Logf("\n%s", r.Text(false))
+	var b strings.Builder
+	tabletext.Write(&b, r.Tables()...)
+	t.Logf("\n%s", b.String())
 }
 
 // TestCompareInterrupted stops compare while a VM boots (Ctrl-C) and
