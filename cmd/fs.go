@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/fsdemo"
+	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 func init() {
@@ -198,7 +199,7 @@ layer of a one-layer image (busybox): /var/lib/vitro/layers/sha256/<hex>/diff.`,
 	return c
 }
 
-func mountTable(ms []fsdemo.MountEntry) *Table {
+func mountTable(ms []nsdemo.MountEntry) *Table {
 	t := &Table{Header: []string{"id", "mountpoint", "fstype", "source", "options", "propagation"}}
 	for _, m := range ms {
 		t.Append(fmt.Sprint(m.ID), m.Mountpoint, m.FSType, m.Source, m.Options, m.Propagation)

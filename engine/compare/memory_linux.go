@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/moby/sys/mountinfo"
+	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 // procMem returns a process's resident and proportional set sizes in
@@ -101,30 +104,22 @@ func memoryCgroupDir(pid int) (string, string, error) {
 			}
 		}
 	}
-	mounts, err := os.ReadFile("/proc/self/mountinfo")
+	mounts, err := nsdemo.Mounts(0, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
 	if err != nil {
 		return "", "", err
 	}
 	var v1Mount, v2Mount string
-	for _, l := range strings.Split(string(mounts), "\n") {
-		pre, post, ok := strings.Cut(l, " - ")
-		if !ok {
-			continue
-		}
-		pf, qf := strings.Fields(pre), strings.Fields(post)
-		if len(pf) < 5 || len(qf) < 3 {
-			continue
-		}
-		switch qf[0] {
+	for _, m := range mounts {
+		switch m.FSType {
 		case "cgroup":
-			for _, o := range strings.Split(qf[2], ",") {
+			for _, o := range strings.Split(m.VFSOptions, ",") {
 				if o == "memory" && v1Mount == "" {
-					v1Mount = pf[4]
+					v1Mount = m.Mountpoint
 				}
 			}
 		case "cgroup2":
 			if v2Mount == "" {
-				v2Mount = pf[4]
+				v2Mount = m.Mountpoint
 			}
 		}
 	}
