@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/cgroupdemo"
+	"github.com/vitro-dev/vitro/internal/table"
 )
 
 func init() {
@@ -248,7 +249,7 @@ func cgroupInfoCmd() *cobra.Command {
 				if ctrls == "" {
 					ctrls = "(none)"
 				}
-				t.Append(h.Mountpoint, fmt.Sprint(h.Version), ctrls, yesNo(used[h.Mountpoint]))
+				t.Append(h.Mountpoint, fmt.Sprint(h.Version), ctrls, table.YesNo(used[h.Mountpoint]))
 			}
 			if err := writeTable(w, t); err != nil {
 				return err

@@ -74,6 +74,7 @@ func startCmd(ctx context.Context, cmd *exec.Cmd, idle bool, mem func(pid int) (
 		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
 	}
 	pid := cmd.Process.Pid
+	observe("process", fmt.Sprint(pid))
 	inst := &instance{lines: make(chan Line, 64)}
 	done := make(chan error, 1)
 	go func() {

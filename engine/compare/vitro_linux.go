@@ -79,6 +79,7 @@ func (v *vitroCtr) start(ctx context.Context, script string, idle bool) (*instan
 	}
 	var stderr lockedBuffer
 	inst := &instance{lines: make(chan Line, 64)}
+	observe("container", name)
 	t0 := time.Now()
 	runErr := make(chan error, 1)
 	go func() {
@@ -111,6 +112,9 @@ func (v *vitroCtr) start(ctx context.Context, script string, idle bool) (*instan
 			return MemSample{}, fmt.Errorf("container %s has no PID yet", name)
 		}
 		usage, dir, pss, err := cgroupMemory(c.State.Pid)
+		if dir != "" {
+			observe("cgroup", dir)
+		}
 		return MemSample{Main: usage, PSS: pss, What: "cgroup " + dir + " (no monitor process: the engine runs in vitro compare)"}, err
 	}
 	closeIn := func() {

@@ -122,6 +122,7 @@ func (v *vmGuest) start(ctx context.Context, script string, idle bool) (*instanc
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("starting %s: %w", v.helper, err)
 	}
+	observe("process", fmt.Sprint(cmd.Process.Pid))
 	inst := &instance{lines: make(chan Line, 64)}
 	pidc := make(chan int, 1)
 	var exit *vmproto.Event
@@ -136,6 +137,7 @@ func (v *vmGuest) start(ctx context.Context, script string, idle bool) (*instanc
 			}
 			switch e.Event {
 			case "started":
+				observe("qemu", fmt.Sprint(e.PID))
 				pidc <- e.PID
 			case "line":
 				inst.lines <- Line{At: time.Duration(e.TNS), Text: e.Text}
