@@ -104,23 +104,13 @@ func memoryCgroupDir(pid int) (string, string, error) {
 			}
 		}
 	}
-	mounts, err := nsdemo.Mounts(0, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
-	if err != nil {
-		return "", "", err
-	}
 	var v1Mount, v2Mount string
-	for _, m := range mounts {
-		switch m.FSType {
-		case "cgroup":
-			for _, o := range strings.Split(m.VFSOptions, ",") {
-				if o == "memory" && v1Mount == "" {
-					v1Mount = m.Mountpoint
-				}
-			}
-		case "cgroup2":
-			if v2Mount == "" {
-				v2Mount = m.Mountpoint
-			}
+	for _, m := range cgroupMounts() {
+		switch {
+		case m.v2 && v2Mount == "":
+			v2Mount = m.dir
+		case m.opts["memory"] && v1Mount == "":
+			v1Mount = m.dir
 		}
 	}
 	switch {
@@ -130,6 +120,38 @@ func memoryCgroupDir(pid int) (string, string, error) {
 		return filepath.Join(v2Mount, v2), "memory.current", nil
 	}
 	return "", "", fmt.Errorf("process %d: no memory cgroup found in /proc/%d/cgroup", pid, pid)
+}
+
+type cgroupMount struct {
+	dir  string
+	v2   bool
+	opts map[string]bool
+}
+
+// cgroupMounts lists the cgroup hierarchies mounted here, from
+// /proc/self/mountinfo.
+func cgroupMounts() []cgroupMount {
+	ms, err := nsdemo.Mounts(0, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
+	if err != nil {
+		return nil
+	}
+	var out []cgroupMount
+	for _, i := range ms {
+		m := cgroupMount{dir: i.Mountpoint, v2: i.FSType == "cgroup2", opts: map[string]bool{}}
+		for _, o := range strings.Split(i.VFSOptions, ",") {
+			m.opts[o] = true
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// removeEmptyCgroup removes the directory name in every hierarchy where
+// it is left empty (runc removes a container's cgroup, not its parent).
+func removeEmptyCgroup(name string) {
+	for _, m := range cgroupMounts() {
+		os.Remove(filepath.Join(m.dir, name))
+	}
 }
 
 // memAvailable is MemAvailable from /proc/meminfo, in bytes.
