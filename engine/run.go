@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"time"
 
 	"github.com/vitro-dev/vitro/engine/image"
@@ -70,7 +69,7 @@ type run struct {
 	img      *imageInfo
 	c        *Container
 	cgroup   cgroupHandle
-	init     *exec.Cmd
+	init     *reexec.Process
 	sync     *reexec.Pipe
 	tty      *console
 	netns    *netdemo.NS
@@ -137,8 +136,8 @@ func (r *run) pause(ctx context.Context, n int) error {
 	}
 	w := r.stdio.Err
 	fmt.Fprintf(w, "\n⏸  paused before step %d/%d (%s).\n", n, len(steps), steps[n-1])
-	if r.init != nil && r.init.Process != nil {
-		pid := r.init.Process.Pid
+	if r.init != nil {
+		pid := r.init.Pid
 		fmt.Fprintf(w, "   The container's init is host PID %d. From another terminal, try:\n", pid)
 		fmt.Fprintf(w, "     ls -l /proc/%d/ns            # its namespaces vs: ls -l /proc/self/ns\n", pid)
 		fmt.Fprintf(w, "     cat /proc/%d/cgroup          # the cgroup it was put in\n", pid)
