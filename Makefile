@@ -18,8 +18,13 @@ PACKAGES := busybox-static iptables nftables iproute2 skopeo umoci docker-regist
 
 all: build
 
+# Helper programs live next to vitro, where internal/helperbin finds them:
+# every cmd/vitro-NAME directory becomes bin/vitro-NAME.
+HELPERS := $(patsubst cmd/%/,%,$(wildcard cmd/vitro-*/))
+
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vitro
+	@for h in $(HELPERS); do echo "$(GO) build -o bin/$$h ./cmd/$$h"; $(GO) build -ldflags '$(LDFLAGS)' -o bin/$$h ./cmd/$$h || exit 1; done
 
 ## setup: install the Debian packages vitro's tests and demos need (root)
 setup:

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/vitro-dev/vitro/engine"
 	"github.com/vitro-dev/vitro/netdemo"
 )
 
@@ -224,7 +225,7 @@ The pool's own files are removed at the end; the engine's pool is untouched.`,
   vitro net ipam --subnet 10.99.7.1/28`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := netdemo.IPAMDemo(g.Config.DataRoot, subnet)
+			res, err := netdemo.IPAMDemo(engine.NetworkDir(g.Config.DataRoot), subnet)
 			if err != nil {
 				return err
 			}
@@ -336,7 +337,7 @@ bip, subnet, gateway, exists, ifindex, mac, state, addresses, ports, poolFile,
 inUse, capacity, natTable, natRules, natError, routeClash.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			in, err := netdemo.NetInfo(g.Config.Bridge, g.Config.BIP, g.Config.DataRoot)
+			in, err := netdemo.NetInfo(g.Config.Bridge, g.Config.BIP, engine.NetworkDir(g.Config.DataRoot))
 			if err != nil {
 				return err
 			}

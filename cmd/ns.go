@@ -201,48 +201,11 @@ func nsInodes(s *nsdemo.Result, typ string) (inside, host uint64) {
 	return 0, 0
 }
 
-// renderNsDemo prints a demo's result: for people, the comparison, the
-// inode table, the calls made and the shell equivalent; otherwise JSON or
-// a template over the typed result.
+// renderNsDemo prints a demo's result: for people, its tables (the
+// comparison, the inode table, the calls made and the shell equivalent);
+// otherwise JSON or a template over the typed result.
 func renderNsDemo(w io.Writer, format string, r nsdemo.Outcome) error {
-	if format != "" && format != "table" {
-		return render(w, format, r, nil)
-	}
-	s := r.Summary()
-	t, _ := nsdemo.Lookup(s.Type)
-	fmt.Fprintf(w, "%s namespace: isolates %s (%s, Linux %s). Demo process: host PID %d.\n\n", t.Name, t.Isolates, t.CloneFlag, t.Since, s.ChildPID)
-	cmp := &Table{Header: []string{"", "host", "inside the new " + t.Name + " namespace"}}
-	for _, row := range r.Compare() {
-		cmp.Append(row.What, row.Host, row.Inside)
-	}
-	if err := writeTable(w, cmp); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nNamespace inodes (/proc/<pid>/ns/<type>): equal means shared.\n")
-	inodes := &Table{Header: []string{"type", "host", "demo process", ""}}
-	for _, row := range s.Inodes {
-		mark := "shared"
-		if row.Differs {
-			mark = "NEW"
-		}
-		inodes.Append(row.Type, strconv.FormatUint(row.Host, 10), strconv.FormatUint(row.Inside, 10), mark)
-	}
-	if err := writeTable(w, inodes); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nWhat was asked of the kernel, in order:\n")
-	steps := &Table{Header: []string{"#", "by", "call", "detail"}}
-	for i, a := range s.Actions {
-		steps.Append(strconv.Itoa(i+1), a.By, a.Call, a.Detail)
-	}
-	if err := writeTable(w, steps); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "\nThe same with a shell:\n")
-	for _, sh := range s.Shell {
-		fmt.Fprintln(w, "  $ "+sh)
-	}
-	return nil
+	return writeTables(w, format, r, r.Tables)
 }
 
 func nsLsCmd() *cobra.Command {

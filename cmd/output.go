@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,10 +8,9 @@ import (
 	"strings"
 	"text/template"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
+	"github.com/vitro-dev/vitro/internal/table"
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 )
 
 // formatHelp is the --format flag's help, the same on every listing.
@@ -45,14 +43,9 @@ func checkFormatFlag(c *cobra.Command) error {
 	return err
 }
 
-// Table is rows of text under a header, for people.
-type Table struct {
-	Header []string
-	Rows   [][]string
-}
-
-// Append adds a row.
-func (t *Table) Append(cells ...string) { t.Rows = append(t.Rows, cells) }
+// Table is rows of text under a header, for people: the same type the
+// demo results lay themselves out in.
+type Table = table.Table
 
 // parseFormat accepts "table" (or ""), "json" or a Go template, which
 // it parses; the template is nil for table and json.
@@ -149,49 +142,16 @@ func renderJSON(w io.Writer, v any) error {
 
 // writeTable prints a table the way docker does: a header in capitals,
 // columns padded with spaces, no borders.
-func writeTable(w io.Writer, t *Table) error {
-	var buf bytes.Buffer
-	tbl := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off},
-				Lines:      tw.Lines{ShowHeaderLine: tw.Off},
-			},
-		})),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "   ", Overwrite: true}),
-	)
-	header := make([]any, len(t.Header))
-	for i, h := range t.Header {
-		header[i] = strings.ToUpper(h)
+func writeTable(w io.Writer, t *Table) error { return tabletext.Write(w, *t) }
+
+// writeTables prints a demo result's tables for people, or, for json and
+// a template, the result itself.
+func writeTables(w io.Writer, format string, res any, tables func() []table.Table) error {
+	if !isTable(format) {
+		return render(w, format, res, nil)
 	}
-	tbl.Header(header...)
-	for _, r := range t.Rows {
-		row := make([]any, len(r))
-		for i, c := range r {
-			row[i] = c
-		}
-		if err := tbl.Append(row...); err != nil {
-			return err
-		}
-	}
-	if err := tbl.Render(); err != nil {
-		return err
-	}
-	// The last column is padded too; trim it so lines end where text does.
-	for _, line := range strings.SplitAfter(buf.String(), "\n") {
-		if line == "" {
-			continue
-		}
-		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
-			return err
-		}
-	}
-	return nil
+	return tabletext.Write(w, tables()...)
 }
+
+// isTable reports whether format asks for the human layout.
+func isTable(format string) bool { return format == "" || format == "table" }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -126,7 +125,7 @@ func (e *Engine) releaseRuntime(c *Container) error {
 	}
 	if c.Network.IPAddress != "" {
 		if s, err := netdemo.ParseSubnet(e.Config.BIP); err == nil {
-			pool := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s)
+			pool := netdemo.NewPool(NetworkDir(e.Config.DataRoot), s)
 			// Only if the address is still this container's: once released
 			// it may have gone to another.
 			if st, err := pool.State(); err == nil && st.Allocated[c.Network.IPAddress].Owner == c.ID {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,7 +53,7 @@ func (r *run) create(ctx context.Context) error {
 		init.Close()
 		return nil
 	})
-	names := cloneFlagNames(flags)
+	names := nsdemo.CloneFlagNames(flags)
 	if intoCgroup {
 		names += "|CLONE_INTO_CGROUP"
 	}
@@ -63,7 +62,8 @@ func (r *run) create(ctx context.Context) error {
 	trace.Shellf("unshare --mount --pid --uts --ipc%s --fork vitro-init   # host PID %d", map[bool]string{true: " --net", false: ""}[flags&unix.CLONE_NEWNET != 0], pid)
 	if trace.Enabled(trace.Kernel) {
 		for _, t := range nsdemo.Types {
-			in, host := nsInode(pid, t.Name), nsInode(os.Getpid(), t.Name)
+			in, _ := nsdemo.Inode(pid, t.Name) // 0 if unreadable: the trace shows it
+			host, _ := nsdemo.Inode(os.Getpid(), t.Name)
 			trace.KernelEvent("namespace", trace.Str("type", t.Name), trace.Int("container", int64(in)), trace.Int("host", int64(host)), trace.Bool("new", in != host))
 		}
 	}
@@ -111,7 +111,7 @@ func (r *run) startInit(ctx context.Context, flags uintptr, cg cgroupHandle) (*r
 		if !errors.As(err, &se) {
 			return nil, err
 		}
-		how := cloneFlagNames(flags)
+		how := nsdemo.CloneFlagNames(flags)
 		if se.IntoCgroup {
 			how = "clone3 " + how + "|CLONE_INTO_CGROUP"
 		}
@@ -121,24 +121,6 @@ func (r *run) startInit(ctx context.Context, flags uintptr, cg cgroupHandle) (*r
 	// (SIGTERM, then SIGKILL: see wait), not on the first sign of ctx.
 	init.OnCancel(0)
 	return init, nil
-}
-
-func cloneFlagNames(flags uintptr) string {
-	var names []string
-	for _, t := range nsdemo.Types {
-		if flags&t.Flag != 0 {
-			names = append(names, t.CloneFlag)
-		}
-	}
-	return strings.Join(names, "|")
-}
-
-func nsInode(pid int, ns string) uint64 {
-	var st unix.Stat_t
-	if unix.Stat(filepath.Join("/proc", fmt.Sprint(pid), "ns", ns), &st) != nil {
-		return 0
-	}
-	return st.Ino
 }
 
 func firstNonEmpty(s ...string) string {

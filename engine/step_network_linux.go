@@ -68,7 +68,7 @@ func (r *run) address(ctx context.Context) error {
 		}
 		return nil
 	}
-	pool, err := netdemo.EnginePool(r.e.Config.DataRoot, r.e.Config.Bridge, r.e.Config.BIP)
+	pool, err := netdemo.BridgePool(NetworkDir(r.e.Config.DataRoot), r.e.Config.Bridge, r.e.Config.BIP)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,12 @@ func NewContainers(dataRoot string) *Containers {
 	return &Containers{Dir: filepath.Join(dataRoot, "containers")}
 }
 
+// NetworkDir is where the engine keeps its network state (the bridge's
+// address pool) under a data root: <data-root>/network.
+func NetworkDir(dataRoot string) string {
+	return filepath.Join(dataRoot, "network")
+}
+
 func (s *Containers) path(id string) string { return filepath.Join(s.Dir, id, "container.json") }
 
 // lock serialises changes that must see every container (name checks).

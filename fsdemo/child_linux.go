@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -85,7 +85,7 @@ func runChild(ctx context.Context, entry string, cloneflags uintptr, input, out 
 		if ctx.Err() != nil {
 			return interrupted(ctx)
 		}
-		return fmt.Errorf("starting the demo's child %s with clone(%s): %w", entry, cloneNames(flags), err)
+		return fmt.Errorf("starting the demo's child %s with clone(%s): %w", entry, nsdemo.CloneFlagNames(flags), err)
 	}
 	defer c.Close()
 	err = talk(c.Sync, c.Pid, input, out, onStep)
@@ -173,18 +173,4 @@ func decode(in json.RawMessage, v any) error {
 		return fmt.Errorf("demo child: bad input: %w", err)
 	}
 	return nil
-}
-
-func cloneNames(f uintptr) string {
-	var n []string
-	for _, c := range []struct {
-		f    uintptr
-		name string
-	}{{unix.CLONE_NEWNS, "CLONE_NEWNS"}, {unix.CLONE_NEWPID, "CLONE_NEWPID"}, {unix.CLONE_NEWUTS, "CLONE_NEWUTS"},
-		{unix.CLONE_NEWIPC, "CLONE_NEWIPC"}, {unix.CLONE_NEWNET, "CLONE_NEWNET"}, {unix.CLONE_NEWUSER, "CLONE_NEWUSER"}} {
-		if f&c.f != 0 {
-			n = append(n, c.name)
-		}
-	}
-	return strings.Join(n, "|")
 }

@@ -6,14 +6,14 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 // Live steps from nsdemo: each starts a child in exactly one new
-// namespace and compares host and inside. One adapter renders them all
-// (nsdemo's Outcome gives the rows); the evidence is each demo's own.
+// namespace and compares host and inside. nsdemo's Outcome lays itself
+// out (the same tables as vitro ns TYPE); the evidence is each demo's own.
 
 // NSDemo is a namespace demo's result as a lesson shows it.
 type NSDemo struct {
@@ -56,31 +56,8 @@ func init() {
 	}
 }
 
-// WriteText prints what differs, the inode table and the shell equivalent.
-func (r *NSDemo) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "\tON THE HOST\tINSIDE")
-	for _, row := range r.Result.Compare() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", row.What, oneLine(row.Host), oneLine(row.Inside))
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	s := r.Result.Summary()
-	var rows []NSRow
-	for _, i := range s.Inodes {
-		rows = append(rows, NSRow{Type: i.Type, Host: i.Host, Inside: i.Inside})
-	}
-	if err := writeNSRows(w, rows); err != nil {
-		return err
-	}
-	if len(s.Shell) > 0 {
-		fmt.Fprintln(w, "\nshell equivalent:")
-		for _, l := range s.Shell {
-			fmt.Fprintln(w, "  $ "+l)
-		}
-	}
-	return nil
-}
+// WriteText prints the demo's tables, as vitro ns TYPE does.
+func (r *NSDemo) WriteText(w io.Writer) error { return tabletext.Write(w, r.Result.Tables()...) }
 
 // Evidence is the demo's own facts plus "only this type is new".
 func (r *NSDemo) Evidence() []Evidence {

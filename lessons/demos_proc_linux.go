@@ -9,6 +9,7 @@ import (
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,11 +46,11 @@ func runProcNamespaces(context.Context, Options) (Result, error) {
 	r := &ProcNamespaces{PID: os.Getpid(), Parent: os.Getppid()}
 	r.ParentCmd = comm(r.Parent)
 	for _, row := range mustTypes() {
-		one, err := nsInode(r.Parent, row)
+		one, err := nsdemo.Inode(r.Parent, row)
 		if err != nil {
 			return nil, err
 		}
-		self, err := nsInode(0, row)
+		self, err := nsdemo.Inode(r.PID, row)
 		if err != nil {
 			return nil, err
 		}

@@ -16,22 +16,6 @@ import (
 // This file reads the kernel state that lessons show and labs check:
 // namespace inodes, process lists, per-namespace values read from inside.
 
-// nsInode returns the inode of /proc/<pid>/ns/<typ>, the namespace's
-// identity. pid 0 means this process.
-//
-// Shell equivalent: stat -L -c %i /proc/PID/ns/TYPE
-func nsInode(pid int, typ string) (uint64, error) {
-	p := "/proc/self/ns/" + typ
-	if pid > 0 {
-		p = fmt.Sprintf("/proc/%d/ns/%s", pid, typ)
-	}
-	var st unix.Stat_t
-	if err := unix.Stat(p, &st); err != nil {
-		return 0, fmt.Errorf("stat %s: %w", p, err)
-	}
-	return st.Ino, nil
-}
-
 // NSRow is one namespace type seen from two processes.
 type NSRow struct {
 	Type   string `json:"type"`
@@ -46,11 +30,11 @@ func (r NSRow) Differs() bool { return r.Host != r.Inside }
 func nsTable(pid int) ([]NSRow, error) {
 	var rows []NSRow
 	for _, t := range nsdemo.Types {
-		h, err := nsInode(0, t.Name)
+		h, err := nsdemo.Inode(os.Getpid(), t.Name)
 		if err != nil {
 			return nil, err
 		}
-		in, err := nsInode(pid, t.Name)
+		in, err := nsdemo.Inode(pid, t.Name)
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/moby/sys/mountinfo"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -194,7 +195,7 @@ func mountsAt(pid int, target string) ([]*mountinfo.Info, error) {
 }
 
 func mustInode(pid int, typ string) uint64 {
-	n, _ := nsInode(pid, typ)
+	n, _ := nsdemo.Inode(pid, typ)
 	return n
 }
 

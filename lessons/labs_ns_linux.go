@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -134,10 +135,10 @@ where it is PID 1 and where ` + "`ps`" + ` shows only the processes of its names
 				Hint: "mount a new proc inside (unshare --mount-proc does it): the host's /proc lists the host's processes",
 				Run: func(_ context.Context, e *LabEnv) (string, bool, error) {
 					for _, p := range e.named() {
-						pidns, _ := nsInode(p, "pid")
-						var st unix.Stat_t
-						path := fmt.Sprintf("/proc/%d/root/proc/1/ns/pid", p)
-						if unix.Stat(path, &st) == nil && st.Ino == pidns && inOwnNS(p, "pid") {
+						pidns, _ := nsdemo.Inode(p, "pid")
+						// PID 1 of the /proc mounted in its root
+						one, err := nsdemo.InodeAt(fmt.Sprintf("/proc/%d/root/proc/1", p), "pid")
+						if err == nil && one == pidns && inOwnNS(p, "pid") {
 							return fmt.Sprintf("/proc/1 inside is in PID namespace %d, its own", pidns), true, nil
 						}
 					}

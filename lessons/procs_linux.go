@@ -10,6 +10,7 @@ import (
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -167,8 +168,8 @@ func (e *LabEnv) studentProcs(keep func(pid int) bool) []int {
 // inOwnNS tells whether pid is in a namespace of type typ other than this
 // process's (the host's).
 func inOwnNS(pid int, typ string) bool {
-	a, err1 := nsInode(pid, typ)
-	b, err2 := nsInode(0, typ)
+	a, err1 := nsdemo.Inode(pid, typ)
+	b, err2 := nsdemo.Inode(os.Getpid(), typ)
 	return err1 == nil && err2 == nil && a != b
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"golang.org/x/sys/unix"
 )
 
 // Bridge is a host bridge with its gateway address: vitro's vitro0, like
@@ -46,15 +47,18 @@ func EnsureBridge(name, gatewayCIDR string) (b *Bridge, err error) {
 		if err := CheckSubnetFree(s.Net, name); err != nil {
 			return nil, fmt.Errorf("bridge %s, bip %q: %w", name, gatewayCIDR, err)
 		}
-		if _, err := host.AddBridge(name); err != nil {
+		// Another vitro may create it between our look-up and now: then
+		// it is found, not made.
+		if _, err := host.AddBridge(name); err != nil && !errors.Is(err, unix.EEXIST) {
 			return nil, err
+		} else if err == nil {
+			created = true
+			defer func() {
+				if err != nil {
+					host.Delete(name)
+				}
+			}()
 		}
-		created = true
-		defer func() {
-			if err != nil {
-				host.Delete(name)
-			}
-		}()
 	case err != nil:
 		return nil, fmt.Errorf("looking up bridge %s: %w", name, err)
 	case link.Type() != "bridge":
@@ -70,7 +74,7 @@ func EnsureBridge(name, gatewayCIDR string) (b *Bridge, err error) {
 				return nil, fmt.Errorf("bridge %s, bip %q: %w", name, gatewayCIDR, err)
 			}
 		}
-		if err := host.AddAddr(name, s.GatewayCIDR()); err != nil {
+		if err := host.AddAddr(name, s.GatewayCIDR()); err != nil && !errors.Is(err, unix.EEXIST) {
 			return nil, err
 		}
 	}
@@ -90,7 +94,7 @@ func hasAddr(l Links, name string, want *net.IPNet) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	addrs, err := l.h.AddrList(link, netlink.FAMILY_V4)
+	addrs, err := dumpAgain(func() ([]netlink.Addr, error) { return l.h.AddrList(link, netlink.FAMILY_V4) })
 	if err != nil {
 		return false, fmt.Errorf("listing addresses of %s: %w", name, err)
 	}

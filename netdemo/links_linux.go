@@ -263,26 +263,50 @@ func (l Links) Delete(name string) error {
 	return nil
 }
 
-// Routes lists the namespace's IPv4 routes in the main table.
+// Routes lists the namespace's IPv4 routes in the main table, each with
+// the name of its device. A route whose device is deleted between the
+// two dumps is left out (it went with its device), and a dump that
+// another process's change interrupted is read again: a busy host (a
+// hundred containers starting at once) must never turn into a route on
+// a device with no name.
 //
 // Equivalent to: ip route show
 func (l Links) Routes() ([]Route, error) {
-	rs, err := l.h.RouteList(nil, netlink.FAMILY_V4)
+	rs, err := dumpAgain(func() ([]netlink.Route, error) { return l.h.RouteList(nil, netlink.FAMILY_V4) })
 	if err != nil {
 		return nil, fmt.Errorf("listing routes in %s: %w", l.where(), err)
 	}
-	names := map[int]string{}
-	if links, err := l.h.LinkList(); err == nil {
-		for _, k := range links {
-			names[k.Attrs().Index] = k.Attrs().Name
-		}
+	links, err := dumpAgain(l.h.LinkList)
+	if err != nil {
+		return nil, fmt.Errorf("listing links in %s: %w", l.where(), err)
+	}
+	names := make(map[int]string, len(links))
+	for _, k := range links {
+		names[k.Attrs().Index] = k.Attrs().Name
 	}
 	out := make([]Route, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, Route{Dst: r.Dst, Device: names[r.LinkIndex]})
+		name, ok := names[r.LinkIndex]
+		if !ok && r.LinkIndex != 0 {
+			continue // its device is gone, and the route with it
+		}
+		out = append(out, Route{Dst: r.Dst, Device: name})
 	}
 	trace.KernelEvent("RTM_GETROUTE", trace.Str("netns", l.where()), trace.Int("routes", int64(len(out))))
 	return out, nil
+}
+
+// dumpAgain runs a netlink dump until the kernel says it was consistent:
+// a change made while the dump ran (a link added by another process) sets
+// NLM_F_DUMP_INTR on it, and netlink returns ErrDumpInterrupted with a
+// partial result that must not be trusted.
+func dumpAgain[T any](dump func() ([]T, error)) ([]T, error) {
+	for i := 0; ; i++ {
+		out, err := dump()
+		if !errors.Is(err, netlink.ErrDumpInterrupted) || i == 20 {
+			return out, err
+		}
+	}
 }
 
 // CheckSubnetFree refuses a subnet that overlaps a route of the host,

@@ -22,6 +22,7 @@ import (
 //	  chain prerouting  { type nat hook prerouting priority dstnat; ... }   packets from elsewhere
 //	  chain output      { type nat hook output priority dstnat; ... }       packets the host sends
 //	  chain postrouting { type nat hook postrouting priority srcnat; ... }  rewrite sources on the way out
+//	  chain input       { type filter hook input priority filter; ... }    guards the host's loopback (localnet_linux.go)
 //	}
 //
 // The rules are built as nftables expressions and sent over netlink by
@@ -39,6 +40,7 @@ const (
 	ChainPrerouting  = "prerouting"
 	ChainOutput      = "output"
 	ChainPostrouting = "postrouting"
+	ChainInput       = "input"
 )
 
 func (n *NAT) table() *nftables.Table {
@@ -49,13 +51,16 @@ func (n *NAT) chain(name string) *nftables.Chain {
 	return &nftables.Chain{Name: name, Table: n.table()}
 }
 
-// SetupNAT creates (or finds) the table and its three chains and makes
-// sure the masquerade rules are there:
+// SetupNAT creates (or finds) the table and its four chains and makes
+// sure the masquerade rules and the loopback guard are there:
 //
 //	ip saddr SUBNET oifname != BRIDGE counter masquerade
 //	    containers reach other networks with the host's address
 //	ip saddr 127.0.0.0/8 oifname BRIDGE counter masquerade
 //	    a published port reached from the host's loopback (see Publish)
+//	iifname BRIDGE ip daddr 127.0.0.0/8 ct status & dnat == 0 counter drop
+//	    nothing from the bridge reaches the host's loopback unless one of
+//	    vitro's DNAT rules sent it there (localnetGuard)
 //
 // It is idempotent: rules already there are not added twice.
 //
@@ -68,12 +73,14 @@ func SetupNAT(table, bridge string, subnet *net.IPNet) (*NAT, error) {
 	}
 	hooks := []struct {
 		name string
+		typ  nftables.ChainType
 		hook *nftables.ChainHook
 		prio *nftables.ChainPriority
 	}{
-		{ChainPrerouting, nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest},
-		{ChainOutput, nftables.ChainHookOutput, nftables.ChainPriorityNATDest},
-		{ChainPostrouting, nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource},
+		{ChainPrerouting, nftables.ChainTypeNAT, nftables.ChainHookPrerouting, nftables.ChainPriorityNATDest},
+		{ChainOutput, nftables.ChainTypeNAT, nftables.ChainHookOutput, nftables.ChainPriorityNATDest},
+		{ChainPostrouting, nftables.ChainTypeNAT, nftables.ChainHookPostrouting, nftables.ChainPriorityNATSource},
+		{ChainInput, nftables.ChainTypeFilter, nftables.ChainHookInput, nftables.ChainPriorityFilter},
 	}
 	// Reading is cheap; every change is a transaction the kernel commits
 	// with a wait for readers to finish. Only write what is missing, so
@@ -86,10 +93,10 @@ func SetupNAT(table, bridge string, subnet *net.IPNet) (*NAT, error) {
 			}
 		}
 	}
-	if !have[ChainPrerouting] || !have[ChainOutput] || !have[ChainPostrouting] {
+	if !have[ChainPrerouting] || !have[ChainOutput] || !have[ChainPostrouting] || !have[ChainInput] {
 		t := c.AddTable(n.table())
 		for _, h := range hooks {
-			c.AddChain(&nftables.Chain{Name: h.name, Table: t, Type: nftables.ChainTypeNAT, Hooknum: h.hook, Priority: h.prio})
+			c.AddChain(&nftables.Chain{Name: h.name, Table: t, Type: h.typ, Hooknum: h.hook, Priority: h.prio})
 		}
 		if err := c.Flush(); err != nil {
 			return nil, fmt.Errorf("creating nftables table ip %s: %w", table, err)
@@ -98,17 +105,18 @@ func SetupNAT(table, bridge string, subnet *net.IPNet) (*NAT, error) {
 		trace.Shell("nft add table ip " + table)
 		for _, h := range hooks {
 			if trace.Enabled(trace.Steps) {
-				trace.Shellf("nft add chain ip %s %s '{ type nat hook %s priority %d; }'", table, h.name, h.name, *h.prio)
+				trace.Shellf("nft add chain ip %s %s '{ type %s hook %s priority %d; }'", table, h.name, h.typ, h.name, *h.prio)
 			}
 		}
 	} else {
-		trace.Action("nft table present", trace.Str("table", "ip "+table), trace.Str("chains", "prerouting output postrouting"))
+		trace.Action("nft table present", trace.Str("table", "ip "+table), trace.Str("chains", "prerouting output postrouting input"))
 	}
 	masq := []rule{
 		{ChainPostrouting, fmt.Sprintf("ip saddr %s oifname != %s counter masquerade", subnet, bridge),
 			concat(ipSaddrIn(subnet), oifname(expr.CmpOpNeq, bridge), counterMasq())},
 		{ChainPostrouting, fmt.Sprintf("ip saddr 127.0.0.0/8 oifname %s counter masquerade", bridge),
-			concat(ipSaddrIn(&net.IPNet{IP: net.IPv4(127, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)}), oifname(expr.CmpOpEq, bridge), counterMasq())},
+			concat(ipSaddrIn(loopbackNet), oifname(expr.CmpOpEq, bridge), counterMasq())},
+		localnetGuard(bridge),
 	}
 	existing, err := n.Rules()
 	if err != nil {
@@ -175,7 +183,7 @@ func ListRules(table string) ([]RuleInfo, error) {
 	}
 	t := &nftables.Table{Name: table, Family: nftables.TableFamilyIPv4}
 	var out []RuleInfo
-	for _, ch := range []string{ChainPrerouting, ChainOutput, ChainPostrouting} {
+	for _, ch := range []string{ChainPrerouting, ChainOutput, ChainPostrouting, ChainInput} {
 		rs, err := c.GetRules(t, &nftables.Chain{Name: ch, Table: t})
 		if errors.Is(err, unix.ENOENT) {
 			continue

@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -193,10 +194,8 @@ func onOwnThread(fn func()) {
 }
 
 // HostNSInode is the inode of this process's own network namespace.
+// 0 if it cannot be read.
 func HostNSInode() uint64 {
-	var st unix.Stat_t
-	if unix.Stat("/proc/"+strconv.Itoa(os.Getpid())+"/ns/net", &st) != nil {
-		return 0
-	}
-	return st.Ino
+	ino, _ := nsdemo.Inode(os.Getpid(), "net")
+	return ino
 }

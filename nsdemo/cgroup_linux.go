@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,6 +38,9 @@ func (r *CgroupResult) Compare() []Row {
 	}
 	return rows
 }
+
+// Tables lays the result out for people.
+func (r *CgroupResult) Tables() []table.Table { return tables(r) }
 
 func init() { reexec.Register("nsdemo-cgroup", cgroupChild) }
 

@@ -13,12 +13,13 @@ import (
 //
 // Shell equivalent: stat -L -c %i /proc/PID/ns/TYPE
 func Inode(pid int, typ string) (uint64, error) {
-	return inodeAt("/proc/"+strconv.Itoa(pid), typ)
+	return InodeAt("/proc/"+strconv.Itoa(pid), typ)
 }
 
-// inodeAt reads the namespace inode under a /proc directory: /proc/<pid>
-// or /proc/thread-self.
-func inodeAt(dir, typ string) (uint64, error) {
+// InodeAt reads the namespace inode under a /proc directory: /proc/<pid>,
+// /proc/thread-self, or a process's directory in another /proc mount
+// (/proc/<pid>/root/proc/1).
+func InodeAt(dir, typ string) (uint64, error) {
 	var st unix.Stat_t
 	p := dir + "/ns/" + typ
 	if err := unix.Stat(p, &st); err != nil {
@@ -40,7 +41,7 @@ func InodeTable(host, inside int) ([]InodeRow, error) {
 func inodesAt(dir string) (map[string]uint64, error) {
 	m := make(map[string]uint64, len(Types))
 	for _, t := range Types {
-		ino, err := inodeAt(dir, t.Name)
+		ino, err := InodeAt(dir, t.Name)
 		if err != nil {
 			return nil, err
 		}

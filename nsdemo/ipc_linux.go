@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,6 +42,9 @@ func (r *IPCResult) Compare() []Row {
 		{"mq_open(/" + r.InsideQueue + ") (child's queue)", r.HostOpensInsideQueue, "found"},
 	}
 }
+
+// Tables lays the result out for people.
+func (r *IPCResult) Tables() []table.Table { return tables(r) }
 
 type ipcGo struct {
 	HostKey, InsideKey     int

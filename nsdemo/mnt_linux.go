@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,6 +42,9 @@ func (r *MntResult) Compare() []Row {
 		{"mounts in the table", fmt.Sprint(r.HostMountCount), fmt.Sprint(r.InsideMountCount)},
 	}
 }
+
+// Tables lays the result out for people.
+func (r *MntResult) Tables() []table.Table { return tables(r) }
 
 type mntGo struct{ Target string }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -42,6 +43,9 @@ func (r *NetResult) Compare() []Row {
 		{"lo after ip link set lo up inside", linkState(r.HostLoopbackAfter), linkState(first(r.InsideLinksAfter))},
 	}
 }
+
+// Tables lays the result out for people.
+func (r *NetResult) Tables() []table.Table { return tables(r) }
 
 func first(ls []Link) Link {
 	if len(ls) == 0 {

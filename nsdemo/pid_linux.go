@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -65,6 +66,9 @@ func (r *PIDResult) Compare() []Row {
 	)
 	return rows
 }
+
+// Tables lays the result out for people.
+func (r *PIDResult) Tables() []table.Table { return tables(r) }
 
 type pidInside struct {
 	PID, PPID, Second, Orphan, OrphanPPID, Count int

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+
+	"github.com/vitro-dev/vitro/internal/table"
 )
 
 // Row is one thing looked at from both sides: what the host sees beside
@@ -53,6 +56,38 @@ func (r *Result) Summary() *Result { return r }
 type Outcome interface {
 	Summary() *Result
 	Compare() []Row
+	// Tables lays the result out for people (vitro ns TYPE, the lessons):
+	// what it is, the comparison, the inode table, the calls made and the
+	// shell equivalent.
+	Tables() []table.Table
+}
+
+// tables is every demo's Tables: its Compare rows in the common layout.
+func tables(o Outcome) []table.Table {
+	s := o.Summary()
+	t, _ := Lookup(s.Type)
+	cmp := table.Table{Header: []string{"", "host", "inside the new " + t.Name + " namespace"}}
+	for _, row := range o.Compare() {
+		cmp.Append(row.What, row.Host, row.Inside)
+	}
+	inodes := table.Table{Title: "Namespace inodes (/proc/<pid>/ns/<type>): equal means shared.",
+		Header: []string{"type", "host", "demo process", ""}}
+	for _, row := range s.Inodes {
+		mark := "shared"
+		if row.Differs {
+			mark = "NEW"
+		}
+		inodes.Append(row.Type, strconv.FormatUint(row.Host, 10), strconv.FormatUint(row.Inside, 10), mark)
+	}
+	steps := table.Table{Title: "What was asked of the kernel, in order:", Header: []string{"#", "by", "call", "detail"}}
+	for i, a := range s.Actions {
+		steps.Append(strconv.Itoa(i+1), a.By, a.Call, a.Detail)
+	}
+	return []table.Table{
+		table.Text("%s namespace: isolates %s (%s, Linux %s). Demo process: host PID %d.", t.Name, t.Isolates, t.CloneFlag, t.Since, s.ChildPID),
+		cmp, inodes, steps,
+		table.Commands("The same with a shell:", s.Shell),
+	}
 }
 
 // Differing lists the namespace types whose inodes differ. After a demo

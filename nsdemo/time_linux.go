@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -40,6 +41,9 @@ func (r *TimeResult) Compare() []Row {
 		{"CLOCK_REALTIME", "not offset: a time namespace cannot change wall-clock time", ""},
 	}
 }
+
+// Tables lays the result out for people.
+func (r *TimeResult) Tables() []table.Table { return tables(r) }
 
 type timeGo struct{ Offset int64 }
 

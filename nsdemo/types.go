@@ -1,6 +1,10 @@
 package nsdemo
 
-import "golang.org/x/sys/unix"
+import (
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
 
 // Type is one kind of namespace.
 type Type struct {
@@ -41,4 +45,17 @@ func Names() []string {
 		n[i] = t.Name
 	}
 	return n
+}
+
+// CloneFlagNames spells the namespace flags set in flags as C does,
+// "CLONE_NEWNS|CLONE_NEWUTS", in the order of Types; other bits are left
+// out. For traces and error messages.
+func CloneFlagNames(flags uintptr) string {
+	var names []string
+	for _, t := range Types {
+		if flags&t.Flag != 0 {
+			names = append(names, t.CloneFlag)
+		}
+	}
+	return strings.Join(names, "|")
 }

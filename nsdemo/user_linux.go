@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,6 +46,9 @@ func (r *UserResult) Compare() []Row {
 		{"sethostname on the host's UTS namespace", "vitro's CapEff " + r.HostCapEff + ": CAP_SYS_ADMIN " + yesNo(hasCap(r.HostCapEff, unix.CAP_SYS_ADMIN)), r.SethostnameError},
 	}
 }
+
+// Tables lays the result out for people.
+func (r *UserResult) Tables() []table.Table { return tables(r) }
 
 type userGo struct{ Dir string }
 

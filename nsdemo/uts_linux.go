@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,6 +25,9 @@ func (r *UTSResult) Compare() []Row {
 		{"hostname after sethostname inside", r.HostHostnameAfter, r.InsideHostname},
 	}
 }
+
+// Tables lays the result out for people.
+func (r *UTSResult) Tables() []table.Table { return tables(r) }
 
 type utsGo struct{ Hostname string }
 
