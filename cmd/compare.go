@@ -11,6 +11,7 @@ import (
 
 	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/engine/compare"
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 )
 
 func init() {
@@ -67,7 +68,10 @@ Ctrl-C stops every instance and removes what was made.`,
 				if format == "json" {
 					return renderJSON(c.OutOrStdout(), r)
 				}
-				return writeCompare(c.OutOrStdout(), r.Text(explain))
+				if explain {
+					return tabletext.Write(c.OutOrStdout(), r.Explained()...)
+				}
+				return tabletext.Write(c.OutOrStdout(), r.Tables()...)
 			},
 		}
 		f := c.Flags()
@@ -120,20 +124,4 @@ func writeChart(path string, r *compare.Report) error {
 		return fmt.Errorf("--chart %s: %w", path, err)
 	}
 	return f.Close()
-}
-
-// writeCompare prints the report's text with the table in docker's style.
-func writeCompare(w io.Writer, t compare.Text) error {
-	for _, l := range t.Preamble {
-		fmt.Fprintln(w, l)
-	}
-	fmt.Fprintln(w)
-	if err := writeTable(w, &Table{Header: t.Header, Rows: t.Rows}); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	for _, l := range t.Footer {
-		fmt.Fprintln(w, l)
-	}
-	return nil
 }

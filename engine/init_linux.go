@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitro-dev/vitro/fsdemo"
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/seccomp"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,6 +49,7 @@ type rootfsSpec struct {
 	ReadOnly []string       // paths made read-only inside the container
 	RootRO   bool           // --read-only
 	Hostname string
+	Devices  []fsdemo.DeviceNode // --device nodes, made after pivot_root
 }
 
 // rootfsReady is init's report after step 3.
@@ -63,6 +65,7 @@ type execSpec struct {
 	User       string
 	Caps       []string
 	NoNewPrivs bool
+	Seccomp    []seccomp.Instruction // compiled by the parent; nil for none
 }
 
 // execError is init's report that exec failed, with docker's status.
@@ -128,11 +131,16 @@ func buildRootfs(rs rootfsSpec) error {
 		return err
 	}
 	// /dev/fd, /dev/stdin ... and /dev/ptmx, in the fresh /dev tmpfs.
-	if err := fsdemo.CreateDevSymlinks(filepath.Join(rs.Root, "dev")); err != nil {
+	if err := fsdemo.CreateDevSymlinks(rs.Root); err != nil {
 		return err
 	}
 	if err := fsdemo.PivotRoot(rs.Root); err != nil {
 		return err
+	}
+	for _, n := range rs.Devices {
+		if err := fsdemo.MakeDeviceNode(n); err != nil {
+			return err
+		}
 	}
 	var post []fsdemo.Mount
 	post = append(post, fsdemo.MaskPaths(rs.Masked)...)
@@ -157,6 +165,9 @@ func execProgram(es execSpec) (int, error) {
 	// Credentials, capabilities and the bounding set are per thread until
 	// execve: do all of it, and the execve, on this one thread.
 	runtime.LockOSThread()
+	if err := newSessionKeyring(); err != nil {
+		return ExitVitroError, err
+	}
 	id, err := lookupUser("", es.User)
 	if err != nil {
 		return ExitVitroError, err
@@ -171,10 +182,16 @@ func execProgram(es execSpec) (int, error) {
 	if !filepath.IsAbs(cwd) {
 		return ExitVitroError, fmt.Errorf("working directory %q: must be an absolute path", cwd)
 	}
-	if err := os.MkdirAll(cwd, 0o755); err != nil {
+	// The image may have made the directory, or a component of it, a
+	// symlink: create and enter it on a descriptor resolved inside "/"
+	// (the container's root by now), never by following a string.
+	wd, err := fsdemo.MkdirAllInRoot("/", cwd, 0o755)
+	if err != nil {
 		return ExitVitroError, fmt.Errorf("working directory %q: %w", cwd, err)
 	}
-	if err := unix.Chdir(cwd); err != nil {
+	err = unix.Fchdir(int(wd.Fd()))
+	wd.Close()
+	if err != nil {
 		return ExitVitroError, fmt.Errorf("chdir %q: %w", cwd, err)
 	}
 	if wd, err := os.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
@@ -206,6 +223,15 @@ func execProgram(es execSpec) (int, error) {
 			return ExitVitroError, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
 		}
 	}
+	// Without no_new_privs, installing a filter needs CAP_SYS_ADMIN:
+	// install it now, while init still has it (runc's order). The calls
+	// init makes after this (prctl, setgroups, setresuid, capset,
+	// close_range, execve) are all in the default profile.
+	if len(es.Seccomp) > 0 && !es.NoNewPrivs {
+		if err := seccomp.Install(es.Seccomp); err != nil {
+			return ExitVitroError, err
+		}
+	}
 	// The order runc uses: shrink the bounding set while still root; keep
 	// capabilities across the change of user (PR_SET_KEEPCAPS); become
 	// the user; then set the final sets. A user other than root gets no
@@ -226,6 +252,13 @@ func execProgram(es execSpec) (int, error) {
 	}
 	if err := setCaps(caps); err != nil {
 		return ExitVitroError, err
+	}
+	// With no_new_privs, the filter goes on last, as near execve as it
+	// can: the fewer of init's own calls it must allow, the better.
+	if len(es.Seccomp) > 0 && es.NoNewPrivs {
+		if err := seccomp.Install(es.Seccomp); err != nil {
+			return ExitVitroError, err
+		}
 	}
 	// Every fd above stdio closes on exec: the sync socket included, which
 	// is how the parent learns that execve succeeded.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/testenv"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -337,6 +338,7 @@ type applyOutput struct {
 	ROFlags    string   // options of a read-only bind of a nosuid mount
 	WriteError string
 	Escaped    bool     // a mount aimed through a symlink in the rootfs landed outside it
+	Landed     bool     // ... and at the link's target inside the rootfs instead
 	Dev        []string // a tmpfs /dev after CreateDevices
 }
 
@@ -356,7 +358,7 @@ func init() {
 		if errors.As(err, &me) {
 			out.Err, out.Op = err.Error(), me.Op
 		}
-		table, terr := MountTable(0)
+		table, terr := nsdemo.MountTable(0)
 		if terr != nil {
 			return nil, terr
 		}
@@ -374,10 +376,10 @@ func init() {
 		}); err != nil {
 			return nil, err
 		}
-		if table, terr = MountTable(0); terr != nil {
+		if table, terr = nsdemo.MountTable(0); terr != nil {
 			return nil, terr
 		}
-		if m, ok := findMount(table, ro); ok {
+		if m, ok := nsdemo.FindMount(table, ro); ok {
 			out.ROFlags = m.Options
 		}
 		out.WriteError = errnoText(os.WriteFile(filepath.Join(ro, "x"), nil, 0o644))
@@ -387,15 +389,16 @@ func init() {
 		if err := Apply([]Mount{{Source: "tmpfs", Target: filepath.Join(rootfs, "proc"), Type: "tmpfs", Root: rootfs}}); err != nil {
 			return nil, err
 		}
-		if table, terr = MountTable(0); terr != nil {
+		if table, terr = nsdemo.MountTable(0); terr != nil {
 			return nil, terr
 		}
-		_, out.Escaped = findMount(table, outside)
+		_, out.Escaped = nsdemo.FindMount(table, outside)
+		_, out.Landed = nsdemo.FindMount(table, filepath.Join(rootfs, outside))
 		dev := filepath.Join(dir, "dev")
 		if err := Apply([]Mount{{Source: "tmpfs", Target: dev, Type: "tmpfs", Flags: unix.MS_NOSUID, Data: "mode=755"}}); err != nil {
 			return nil, err
 		}
-		if err := CreateDevices(dev); err != nil {
+		if err := CreateDevices(dir); err != nil {
 			return nil, err
 		}
 		es, _ := os.ReadDir(dev)
@@ -413,6 +416,10 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "outside"), 0o755)
 	os.Mkdir(filepath.Join(dir, "rootfs"), 0o755)
 	if err := os.Symlink(filepath.Join(dir, "outside"), filepath.Join(dir, "rootfs", "proc")); err != nil {
+		t.Fatal(err)
+	}
+	// The same path inside the rootfs, where the link must lead.
+	if err := os.MkdirAll(filepath.Join(dir, "rootfs", dir, "outside"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	var out applyOutput
@@ -437,6 +444,9 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 	}
 	if out.Escaped {
 		t.Error("a mount at rootfs/proc, a symlink to a directory outside, was made outside the rootfs")
+	}
+	if !out.Landed {
+		t.Error("a mount at rootfs/proc, a symlink to /outside, was not made at rootfs/outside")
 	}
 	devs := strings.Join(out.Dev, ",")
 	for _, want := range []string{"null c 1:3", "zero c 1:5", "full c 1:7", "random c 1:8", "urandom c 1:9", "tty c 5:0", "fd -> /proc/self/fd", "ptmx -> pts/ptmx"} {
@@ -490,9 +500,9 @@ func TestPivotRootFromSharedRootKeepsSharedVolume(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "rootfs"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
-	var inside []MountEntry
+	var inside []nsdemo.MountEntry
 	onStep := func(pid, _ int) (err error) {
-		inside, err = MountTable(pid)
+		inside, err = nsdemo.MountTable(pid)
 		return err
 	}
 	if err := runChild(ctx, sharedPivotEntry, 0, dir, nil, onStep); err != nil {
@@ -501,10 +511,10 @@ func TestPivotRootFromSharedRootKeepsSharedVolume(t *testing.T) {
 	if len(inside) != 2 {
 		t.Fatalf("mounts after pivot_root: %+v, want / and /vol", inside)
 	}
-	if v, ok := findMount(inside, "/vol"); !ok || !strings.HasPrefix(v.Propagation, "shared:") {
+	if v, ok := nsdemo.FindMount(inside, "/vol"); !ok || !strings.HasPrefix(v.Propagation, "shared:") {
 		t.Errorf("/vol after pivot_root = %+v, want it still shared", v)
 	}
-	if r, _ := findMount(inside, "/"); strings.Contains(r.Propagation, "shared") {
+	if r, _ := nsdemo.FindMount(inside, "/"); strings.Contains(r.Propagation, "shared") {
 		t.Errorf("the new root is %s: pivot_root should have needed it private", r.Propagation)
 	}
 }

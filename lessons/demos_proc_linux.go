@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
-	"text/tabwriter"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
@@ -62,12 +62,12 @@ func runProcNamespaces(context.Context, Options) (Result, error) {
 
 // WriteText prints the two columns of inodes.
 func (r *ProcNamespaces) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintf(tw, "NAMESPACE\tPID %d (%s)\tPID %d (vitro)\n", r.Parent, r.ParentCmd, r.PID)
+	t := table.Table{Title: fmt.Sprintf("vitro is PID %d; its parent is PID %d (%s).", r.PID, r.Parent, r.ParentCmd),
+		Header: []string{"namespace", "its parent", "vitro"}}
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\n", row.Type, row.Host, row.Inside)
+		t.Append(row.Type, fmt.Sprint(row.Host), fmt.Sprint(row.Inside))
 	}
-	return tw.Flush()
+	return tabletext.Write(w, t)
 }
 
 // Evidence: every inode equal.
@@ -103,34 +103,26 @@ type containerReport struct {
 
 func runProcContainer(ctx context.Context, o Options) (Result, error) {
 	host := o.String("hostname", "box")
-	cmd := reexec.Command("lessons-container", host)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUTS | unix.CLONE_NEWPID, Pdeathsig: unix.SIGKILL}
-	cmd.Stderr = os.Stderr
-	pipe, child, err := reexec.NewPair(cmd)
-	if err != nil {
-		return nil, err
-	}
-	defer pipe.Close()
 	trace.Action("clone", trace.Str("flags", "CLONE_NEWUTS|CLONE_NEWPID"))
-	if err := cmd.Start(); err != nil {
-		child.Close()
+	c, err := reexec.Launch(ctx, reexec.Spec{Entry: "lessons-container", Args: []string{host},
+		CloneFlags: unix.CLONE_NEWUTS | unix.CLONE_NEWPID, Stderr: os.Stderr})
+	if err != nil {
 		return nil, fmt.Errorf("starting a process in new UTS and PID namespaces: %w", err)
 	}
-	child.Close()
-	defer cmd.Wait()
-	defer cmd.Process.Kill()
+	defer c.Close()
+	pipe := c.Sync
 	var rep containerReport
 	if err := pipe.Expect(reexec.MsgReady, &rep); err != nil {
 		return nil, fmt.Errorf("child in new namespaces: %w", err)
 	}
 	r := &ProcContainer{
-		HostPID: cmd.Process.Pid, InsidePID: rep.PID, InsideParent: rep.PPID,
+		HostPID: c.Pid, InsidePID: rep.PID, InsideParent: rep.PPID,
 		InsideHostname: rep.Hostname, InsideKernel: rep.Release,
-		HostNSpid: statusField(cmd.Process.Pid, "NSpid"),
+		HostNSpid: statusField(c.Pid, "NSpid"),
 		Shell:     fmt.Sprintf("unshare --uts --pid --fork sh -c 'hostname %s; echo $$; uname -r'", host),
 	}
 	r.HostHostname, r.HostKernel = uname()
-	if r.Namespaces, err = nsTable(cmd.Process.Pid); err != nil {
+	if r.Namespaces, err = nsTable(c.Pid); err != nil {
 		return nil, err
 	}
 	pipe.Send(reexec.MsgGo, nil)
@@ -157,15 +149,15 @@ func containerChild() {
 
 // WriteText shows the process from both sides.
 func (r *ProcContainer) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "\tON THE HOST\tINSIDE")
-	fmt.Fprintf(tw, "PID\t%d\t%d\n", r.HostPID, r.InsidePID)
-	fmt.Fprintf(tw, "parent PID\t%d\t%d\n", os.Getpid(), r.InsideParent)
-	fmt.Fprintf(tw, "hostname\t%s\t%s\n", r.HostHostname, r.InsideHostname)
-	fmt.Fprintf(tw, "kernel\t%s\t%s\n", r.HostKernel, r.InsideKernel)
-	tw.Flush()
-	fmt.Fprintf(w, "\n/proc/%d/status on the host says  NSpid: %s\n\n", r.HostPID, r.HostNSpid)
-	return writeNSRows(w, r.Namespaces)
+	sides := table.Table{Header: []string{"", "on the host", "inside"}, Rows: [][]string{
+		{"PID", fmt.Sprint(r.HostPID), fmt.Sprint(r.InsidePID)},
+		{"parent PID", fmt.Sprint(os.Getpid()), fmt.Sprint(r.InsideParent)},
+		{"hostname", r.HostHostname, r.InsideHostname},
+		{"kernel", r.HostKernel, r.InsideKernel},
+	}}
+	return tabletext.Write(w, sides,
+		table.Text("/proc/%d/status on the host says  NSpid: %s", r.HostPID, r.HostNSpid),
+		nsRowsTable(r.Namespaces))
 }
 
 // Evidence: one process, two PIDs, one kernel, only uts and pid differ.
@@ -197,17 +189,17 @@ func onlyDiffer(rows []NSRow, types ...string) Evidence {
 	return evidence(ok, fmt.Sprintf("only the %v namespaces are new", types), "differing: %v", differ)
 }
 
-func writeNSRows(w io.Writer, rows []NSRow) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tHOST INODE\tINSIDE INODE\t")
+// nsRowsTable sets two processes' namespace inodes side by side.
+func nsRowsTable(rows []NSRow) table.Table {
+	t := table.Table{Header: []string{"namespace", "host inode", "inside inode", ""}}
 	for _, r := range rows {
 		mark := "same"
 		if r.Differs() {
 			mark = "NEW"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", r.Type, r.Host, r.Inside, mark)
+		t.Append(r.Type, fmt.Sprint(r.Host), fmt.Sprint(r.Inside), mark)
 	}
-	return tw.Flush()
+	return t
 }
 
 func mustTypes() []string {

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vitro-dev/vitro/internal/table"
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 )
 
 func TestSummarize(t *testing.T) {
@@ -109,7 +112,8 @@ func fakeReport(vm bool) *Report {
 
 func TestTableHasEveryRowAndContender(t *testing.T) {
 	r := fakeReport(true)
-	txt := r.Text(true)
+	ts := r.Explained()
+	txt := ts[0]
 	if len(txt.Rows) != len(rowDefs) {
 		t.Fatalf("%d rows, want %d", len(txt.Rows), len(rowDefs))
 	}
@@ -133,7 +137,11 @@ func TestTableHasEveryRowAndContender(t *testing.T) {
 	if cpu := r.Rows[3]; cpu.Cells[0].Text != "1.00× (0.67–1.33)" {
 		t.Errorf("host CPU cell %q, want 1.00× with its range", cpu.Cells[0].Text)
 	}
-	out := txt.String()
+	var b strings.Builder
+	if err := tabletext.Write(&b, ts...); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
 	for _, want := range []string{"What this means:", "How each row was measured:", "TCG:", "container: seconds; VM: minutes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q", want)
@@ -146,9 +154,8 @@ func TestTableHasEveryRowAndContender(t *testing.T) {
 
 func TestMissingVMSaysWhatToInstall(t *testing.T) {
 	r := fakeReport(false)
-	out := r.Text(false).String()
-	if !strings.Contains(out, "apt-get install qemu-system-x86") {
-		t.Errorf("the text does not say what to install:\n%s", out)
+	if miss := table.Missing(r.Tables(), "apt-get install qemu-system-x86"); len(miss) > 0 {
+		t.Errorf("the tables do not say what to install: %q", table.Strings(r.Tables()))
 	}
 	for _, row := range r.Rows {
 		if c := row.Cells[2]; c.Stat != nil || c.Missing == "" {

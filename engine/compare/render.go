@@ -3,74 +3,75 @@ package compare
 import (
 	"fmt"
 	"strings"
+
+	"github.com/vitro-dev/vitro/internal/table"
 )
 
-// Text is the report laid out for a terminal: lines before the table,
+// Tables lays the report out for people: the machine and the contenders,
 // the table (one row per dimension, one column per contender, then the
-// notes' claim), and lines after it. The cmd package draws the table.
-type Text struct {
-	Preamble []string
-	Header   []string
-	Rows     [][]string
-	Footer   []string
-}
+// notes' claim), and what each row means. The CLI and the lesson print
+// them with the one table renderer, internal/table/tabletext.
+func (r *Report) Tables() []table.Table { return r.tables(false) }
 
-// Text lays the report out; explain adds how each row was measured and
-// every cell's detail.
-func (r *Report) Text(explain bool) Text {
-	var t Text
-	t.Preamble = append(t.Preamble, fmt.Sprintf("host: kernel %s, %d CPUs, %d MiB%s; %d runs each%s; budget %d MiB",
-		r.Host.Kernel, r.Host.CPUs, r.Host.MemTotalMiB, virt(r.Host.Virtualized), r.Runs, quick(r.Quick), r.BudgetMiB))
-	t.Header = []string{"dimension"}
+// Explained is Tables followed by how each row was measured, with every
+// cell's detail: `vitro compare --explain`.
+func (r *Report) Explained() []table.Table { return r.tables(true) }
+
+func (r *Report) tables(explain bool) []table.Table {
+	pre := []string{fmt.Sprintf("host: kernel %s, %d CPUs, %d MiB%s; %d runs each%s; budget %d MiB",
+		r.Host.Kernel, r.Host.CPUs, r.Host.MemTotalMiB, virt(r.Host.Virtualized), r.Runs, quick(r.Quick), r.BudgetMiB)}
+	main := table.Table{Header: []string{"dimension"}}
 	for _, c := range r.Contenders {
 		h := c.Name
 		if c.Accel != "" {
 			h += " (" + c.Accel + ")"
 		}
-		t.Header = append(t.Header, h)
+		main.Header = append(main.Header, h)
 		if c.Note != "" {
-			t.Preamble = append(t.Preamble, c.Name+": "+c.Note)
+			pre = append(pre, c.Name+": "+c.Note)
 		}
 	}
-	t.Header = append(t.Header, "claim (course notes)")
+	main.Title = strings.Join(pre, "\n") + "\n"
+	main.Header = append(main.Header, "claim (course notes)")
 	for _, row := range r.Rows {
 		title := row.Title
-		if row.Unit != "" && row.Unit != "×" {
+		if row.Unit != "" && row.Unit != "× host" {
 			title += " (" + row.Unit + ")"
 		}
 		cells := []string{title}
 		for _, c := range row.Cells {
 			cells = append(cells, c.Text)
 		}
-		t.Rows = append(t.Rows, append(cells, row.Claim))
+		main.Append(append(cells, row.Claim)...)
 	}
-	t.Footer = append(t.Footer, "What this means:")
+	means := table.Table{Title: "What this means:"}
 	for _, row := range r.Rows {
-		t.Footer = append(t.Footer, fmt.Sprintf("  %-10s %s", row.ID, row.Meaning))
+		means.Append("  "+row.ID, row.Meaning)
 	}
 	for _, c := range r.Contenders {
 		if c.Accel == "tcg" {
-			t.Footer = append(t.Footer, "", TCGNote)
+			means.Notes = append(means.Notes, "", TCGNote)
 		}
 	}
-	t.Footer = append(t.Footer, r.Notes...)
+	means.Notes = append(means.Notes, r.Notes...)
+	out := []table.Table{main, means}
 	if !explain {
-		t.Footer = append(t.Footer, "", "vitro compare --explain says how each row was measured.")
-		return t
+		return append(out, table.Text("vitro compare --explain says how each row was measured."))
 	}
-	t.Footer = append(t.Footer, "", "How each row was measured:")
+	out = append(out, table.Text("How each row was measured:"))
 	for _, row := range r.Rows {
-		t.Footer = append(t.Footer, "", row.Title+": "+row.Method)
+		t := table.Table{Title: row.Title + ": " + row.Method}
 		for _, c := range row.Cells {
 			switch {
 			case c.Missing != "":
-				t.Footer = append(t.Footer, fmt.Sprintf("  %-7s %s", c.Contender, c.Missing))
+				t.Append("  "+c.Contender, c.Missing)
 			case c.Detail != "":
-				t.Footer = append(t.Footer, fmt.Sprintf("  %-7s %s", c.Contender, c.Detail))
+				t.Append("  "+c.Contender, c.Detail)
 			}
 		}
+		out = append(out, t)
 	}
-	return t
+	return out
 }
 
 func virt(v string) string {
@@ -85,35 +86,4 @@ func quick(q bool) string {
 		return " (--quick: smaller workloads)"
 	}
 	return ""
-}
-
-// String renders t with plain padding (tests and the lesson; the CLI
-// uses its own table writer).
-func (t Text) String() string {
-	var b strings.Builder
-	for _, l := range t.Preamble {
-		b.WriteString(l + "\n")
-	}
-	width := make([]int, len(t.Header))
-	for _, r := range append([][]string{t.Header}, t.Rows...) {
-		for i, c := range r {
-			if i < len(width) && len([]rune(c)) > width[i] {
-				width[i] = len([]rune(c))
-			}
-		}
-	}
-	for ri, r := range append([][]string{t.Header}, t.Rows...) {
-		var cells []string
-		for i, c := range r {
-			if ri == 0 {
-				c = strings.ToUpper(c)
-			}
-			cells = append(cells, c+strings.Repeat(" ", width[i]-len([]rune(c))))
-		}
-		b.WriteString(strings.TrimRight(strings.Join(cells, "   "), " ") + "\n")
-	}
-	for _, l := range t.Footer {
-		b.WriteString(l + "\n")
-	}
-	return b.String()
 }

@@ -378,42 +378,55 @@ func (row Row) text(name string) string {
 	return ""
 }
 
-// meaning is the row's one line, with the figures of this machine.
+// meaning is the row's one line, with the figures of this machine; the
+// VM's half is left out when the VM was not measured.
 func meaning(row Row, r *Report) string {
 	ct, vm, host := row.median("vitro"), row.median("vm"), row.median("host")
-	ratio := func() string {
-		if ct > 0 && vm > 0 {
-			return num(vm/ct) + "×"
-		}
-		return "?"
-	}
-	accel := "the VM"
+	vmName := "the VM"
 	for _, c := range r.Contenders {
 		if c.Name == "vm" && c.Accel != "" {
-			accel = "the VM (" + strings.ToUpper(c.Accel) + ")"
+			vmName = "the VM (" + strings.ToUpper(c.Accel) + ")"
 		}
 	}
+	ratio := num(vm/ct) + "× the container's"
+	var base, withVM string
 	switch row.ID {
 	case "start":
-		return fmt.Sprintf("a container is a process with new namespaces; %s boots firmware, a kernel and an init first: %s the container's time here", accel, ratio())
+		base = "a container is a process with new namespaces"
+		withVM = fmt.Sprintf("%s boots firmware, a kernel and an init first: %s time", vmName, ratio)
 	case "memory":
-		return fmt.Sprintf("the container is charged only its own pages; %s holds a guest kernel, its page cache and qemu itself: %s the container's", accel, ratio())
+		base = "the container is charged only its own pages"
+		withVM = fmt.Sprintf("%s holds a guest kernel, its page cache and qemu itself: %s", vmName, ratio)
 	case "disk":
-		return fmt.Sprintf("the image holds only the program's files; the VM also needs a kernel and its modules: %s", ratio())
+		base = "the image holds only the program's files"
+		withVM = fmt.Sprintf("the VM also needs a kernel and its modules: %s", ratio)
 	case "cpu":
-		return fmt.Sprintf("user-space arithmetic needs no kernel: the container runs at the host's speed (%s×); under KVM a VM would too, under TCG every instruction is translated (%s)", num(ct), xs(vm))
+		base = fmt.Sprintf("user-space arithmetic needs no kernel: the container runs at the host's speed (%.2f×)", ct)
+		withVM = fmt.Sprintf("under KVM a VM would too; under TCG every instruction is translated (%.2f×)", vm)
 	case "syscall":
-		return fmt.Sprintf("a container's system calls are the host kernel's own (%s×); the VM's are served by its own kernel without leaving the guest (%s): cheap under KVM, and under TCG as cheap as the emulated instructions around them; a kernel with other mitigations can even be faster", num(ct), xs(vm))
+		base = fmt.Sprintf("a container's system calls are the host kernel's own (%.2f×)", ct)
+		withVM = fmt.Sprintf("the VM's are served by its own kernel without leaving the guest (%.2f×): cheap under KVM, under TCG as cheap as the emulated instructions around them; a kernel with other mitigations can even be faster", vm)
 	case "io":
-		return fmt.Sprintf("container writes reach the host's disk through overlayfs (%s MB/s vs the host's %s); the VM's pass a virtual disk and the guest's file system (%s MB/s)", num(ct), num(host), num(vm))
+		base = fmt.Sprintf("container writes reach the host's disk through overlayfs (%s MB/s vs the host's %s)", num(ct), num(host))
+		withVM = fmt.Sprintf("the VM's pass a virtual disk and the guest's file system (%s MB/s)", num(vm))
 	case "density":
-		return fmt.Sprintf("%s vitro containers vs %s VMs came up within %d MiB here (see the detail: where a cap stopped first, the projection)", num(ct), num(vm), r.BudgetMiB)
+		base = fmt.Sprintf("%s vitro containers came up within %d MiB", num(ct), r.BudgetMiB)
+		withVM = fmt.Sprintf("%s VMs (where a cap stopped first, --explain gives the budget's projection)", num(vm))
 	case "kernel":
-		return fmt.Sprintf("the container reports the host's kernel (%s); the VM runs its own (%s)", row.text("vitro"), row.text("vm"))
+		base = fmt.Sprintf("the container reports the host's kernel (%s)", row.text("vitro"))
+		withVM = fmt.Sprintf("the VM runs its own (%s)", row.text("vm"))
 	case "isolation":
-		return fmt.Sprintf("the host process sees %s PIDs, the container %s (its own only), the VM %s of its own kernel: neither sees the host's, but the container shares the host's kernel", num(host), num(ct), num(vm))
+		base = fmt.Sprintf("the host process sees %s PIDs, the container %s: its own only, on the host's kernel", num(host), num(ct))
+		withVM = fmt.Sprintf("the VM %s, all of its own kernel", num(vm))
 	}
-	return ""
+	measured := vm > 0 && ct > 0
+	if row.ID == "kernel" {
+		measured = row.text("vm") != "—" && row.text("vm") != ""
+	}
+	if !measured {
+		return base + "; the VM was not measured"
+	}
+	return base + "; " + withVM
 }
 
 func xs(v float64) string {
