@@ -20,10 +20,20 @@ import (
 func TestLabSolutionsInShell(t *testing.T) {
 	testenv.RequirePrivileged(t)
 	for _, l := range Labs() {
+		if why, ok := notInShell[l.ID]; ok {
+			t.Logf("%s: its printed solution is not run here: %s", l.ID, why)
+			continue
+		}
 		t.Run(l.ID, func(t *testing.T) {
 			runShellSolution(t, l, testStudent(t, ""))
 		})
 	}
+}
+
+// notInShell lists the labs whose printed solution this test cannot run,
+// and why. Their Go Apply still runs in TestLabs.
+var notInShell = map[string]string{
+	"compare-measure": "it runs the vitro binary (not on PATH in a test) and boots a VM, minutes under TCG",
 }
 
 func runShellSolution(t *testing.T, l *Lab, st *Student) {
@@ -74,8 +84,9 @@ func runShellSolution(t *testing.T, l *Lab, st *Student) {
 }
 
 // shellRun runs script with sh in a process group of its own, waits (at
-// most a minute) for sh to end, requires it to succeed, and returns a
-// function reading what it printed. Background processes the script started stay; the group is
+// most a minute) for sh to end, requires it to succeed (sh's status is
+// its last command's: a failure earlier shows in the checks), and returns
+// a function reading what it printed. Background processes the script started stay; the group is
 // killed when the test ends, after the lab's reset had its chance.
 func shellRun(t *testing.T, script string) func() string {
 	t.Helper()
