@@ -3,16 +3,12 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 
-	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/internal/trace"
-	"github.com/vitro-dev/vitro/netdemo"
 )
 
 // Refresh corrects a record whose process is gone without a goodbye (the
@@ -44,23 +40,39 @@ func (e *Engine) ownsProcess(c *Container) bool {
 	return err == nil && strings.Contains(string(b), cgroupName(c.ID))
 }
 
-// List returns every container with its state refreshed.
+// List returns every container with its state refreshed: a container
+// whose owner died is reconciled first (reconcile_linux.go), and left
+// out if that removed it (--rm).
 func (e *Engine) List() ([]*Container, error) {
 	cs, err := e.Containers.List()
+	out := cs[:0]
 	for _, c := range cs {
-		e.Refresh(c)
+		c, rerr := e.reconcile(c)
+		if rerr != nil {
+			// The listing is still true; say what could not be cleaned.
+			fmt.Fprintf(os.Stderr, "vitro: %v\n", rerr)
+		}
+		if c != nil {
+			out = append(out, c)
+		}
 	}
-	return cs, err
+	return out, err
 }
 
-// Get finds one container, refreshed.
+// Get finds one container, refreshed (and reconciled if its owner died).
 func (e *Engine) Get(ref string) (*Container, error) {
 	c, err := e.Containers.Get(ref)
 	if err != nil {
 		return nil, err
 	}
-	e.Refresh(c)
-	return c, nil
+	got, err := e.reconcile(c)
+	if err != nil {
+		return nil, err
+	}
+	if got == nil {
+		return nil, fmt.Errorf("%w: %s was started with --rm and removed when vitro found that the process running it had died", ErrNoSuchContainer, ref)
+	}
+	return got, nil
 }
 
 // Remove deletes a container: its record, its read-write layer and every
@@ -103,38 +115,5 @@ func (e *Engine) removeRecord(c *Container) error {
 		return err
 	}
 	trace.Action("removed", trace.Str("container", c.Name), trace.Str("id", c.ID[:12]))
-	return nil
-}
-
-// releaseRuntime frees what a running container held, whether or not
-// its `vitro run` did so: the cgroup (after killing what is left in it)
-// and its address in the pool. Links need nothing: a veth pair dies with
-// the container's network namespace.
-func (e *Engine) releaseRuntime(c *Container) error {
-	if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
-		name := cgroupName(c.ID)
-		if cg, err := cgroupdemo.Open(d, name); err == nil {
-			if err := cg.KillAndRemove(); err != nil {
-				return fmt.Errorf("removing cgroup %s: %w", name, err)
-			}
-		}
-	}
-	for i := range c.Network.Ports {
-		if err := netdemo.Unpublish(&c.Network.Ports[i]); err != nil {
-			return err
-		}
-	}
-	if c.Network.IPAddress != "" {
-		if s, err := netdemo.ParseSubnet(e.Config.BIP); err == nil {
-			pool := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s)
-			// Only if the address is still this container's: once released
-			// it may have gone to another.
-			if st, err := pool.State(); err == nil && st.Allocated[c.Network.IPAddress].Owner == c.ID {
-				if err := pool.Release(net.ParseIP(c.Network.IPAddress)); err != nil && !errors.Is(err, netdemo.ErrNotAllocated) {
-					return err
-				}
-			}
-		}
-	}
 	return nil
 }

@@ -104,12 +104,15 @@ func (r *run) wait(ctx context.Context) error {
 	st := exitStatus(r.init.ProcessState)
 	c := r.c
 	c.State.Status, c.State.Pid, c.State.ExitCode, c.State.FinishedAt = StatusExited, 0, st.Code, time.Now().UTC()
+	// The owner stays until what it holds is released (stop, below): a
+	// crash before then leaves the record to the next vitro to clean.
 	trace.Action("exited", trace.Int("status", int64(st.Code)), trace.Str("signal", st.Signal))
 	r.stop()
 	// What stop released is no longer the container's (docker, too, shows
 	// a stopped container without an address).
 	c.Network = Network{Bridge: c.Network.Bridge, MacAddress: c.Network.MacAddress}
 	c.Cgroup = ""
+	c.State.Owner = nil
 	if c.Config.AutoRemove {
 		r.undo = nil
 		if err := r.e.removeRecord(c); err != nil {
