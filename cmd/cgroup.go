@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/cgroupdemo"
+	"github.com/vitro-dev/vitro/internal/table"
 )
 
 func init() {
@@ -50,38 +49,6 @@ func demoError(flag string, err error) error {
 	return err
 }
 
-// note is a "note" row for a demo's table, or none.
-func note(text string) [][2]string {
-	if text == "" {
-		return nil
-	}
-	return [][2]string{{"note", text}}
-}
-
-// printWrites lists the shell equivalents of a demo's cgroup writes.
-func printWrites(w io.Writer, writes []string) {
-	fmt.Fprintln(w, "\nWhat vitro wrote, as shell commands:")
-	for _, s := range writes {
-		fmt.Fprintln(w, "  $ "+s)
-	}
-}
-
-// itemTable renders a demo result as two columns, then its writes.
-func itemTable(w io.Writer, format string, res any, writes []string, rows [][2]string) error {
-	if !isTable(format) {
-		return render(w, format, res, nil)
-	}
-	t := &Table{Header: []string{"measured", "value"}}
-	for _, r := range rows {
-		t.Append(r[0], r[1])
-	}
-	if err := writeTable(w, t); err != nil {
-		return err
-	}
-	printWrites(w, writes)
-	return nil
-}
-
 func flagError(flag string, err error) error { return fmt.Errorf("--%s: %w", flag, err) }
 
 func cgroupMemoryCmd() *cobra.Command {
@@ -114,21 +81,7 @@ memory.oom_control (v1). This is what docker run -m does.`,
 			if err != nil {
 				return demoError("limit", err)
 			}
-			ended := "exited with status " + fmt.Sprint(res.ExitCode) + " (never reached the limit)"
-			if res.Killed {
-				ended = "killed by " + res.Signal
-			}
-			return itemTable(c.OutOrStdout(), format, res, res.Writes, append([][2]string{
-				{"cgroup mode", res.Mode},
-				{"cgroup", res.Cgroup},
-				{"limit written", res.LimitFile + " = " + res.LimitWritten},
-				{"limit read back", fmt.Sprintf("%d (%s)", res.Limit, cgroupdemo.FormatBytes(res.Limit))},
-				{"child touched", fmt.Sprintf("%s of %s, %s at a time", cgroupdemo.FormatBytes(res.Touched), cgroupdemo.FormatBytes(res.Alloc), cgroupdemo.FormatBytes(res.Step))},
-				{"peak usage", fmt.Sprintf("%d (%s) from %s", res.Peak, cgroupdemo.FormatBytes(int64(res.Peak)), res.PeakFile)},
-				{"times the limit was hit", fmt.Sprint(res.MaxEvents)},
-				{"OOM kills", fmt.Sprintf("%d (oom_kill in %s)", res.OOMKills, res.EventsFile)},
-				{"child", ended},
-			}, note(res.Note)...))
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().StringVar(&limit, "limit", "64m", "memory limit (docker -m syntax: 64m, 512M, 1g)")
@@ -169,24 +122,7 @@ docker run --cpu-shares: a weight that matters only under contention.`,
 				if err != nil {
 					return demoError("shares", err)
 				}
-				if !isTable(format) {
-					return render(w, format, res, nil)
-				}
-				fmt.Fprintf(w, "Both children pinned to CPU %d for %.2fs (mode %s):\n", res.CPU, time.Duration(res.WallNS).Seconds(), res.Mode)
-				t := &Table{Header: []string{"cgroup", "cpu.shares", "cpu.weight", "cpu time", "share of the CPU"}}
-				for _, ch := range res.Children {
-					weight := "-"
-					if ch.Weight > 0 {
-						weight = fmt.Sprint(ch.Weight)
-					}
-					t.Append(ch.Cgroup, fmt.Sprint(ch.Shares), weight, fmt.Sprintf("%.2fs", float64(ch.UsageNS)/1e9), fmt.Sprintf("%.0f%%", 100*ch.Share))
-				}
-				if err := writeTable(w, t); err != nil {
-					return err
-				}
-				fmt.Fprintf(w, "\nMeasured ratio %.2f : 1; the weights say %.2f : 1.\n", res.Measured, res.Expected)
-				printWrites(w, res.Writes)
-				return nil
+				return writeTables(w, format, res, res.Tables)
 			}
 			nano, err := cgroupdemo.ParseCPUs(cpus)
 			if err != nil {
@@ -196,18 +132,7 @@ docker run --cpu-shares: a weight that matters only under contention.`,
 			if err != nil {
 				return demoError("cpus", err)
 			}
-			return itemTable(w, format, res, res.Writes, [][2]string{
-				{"cgroup mode", res.Mode},
-				{"cgroup", res.Cgroup},
-				{"--cpus", res.CPUs},
-				{"quota / period read back", fmt.Sprintf("%dµs every %dµs", res.QuotaUS, res.PeriodUS)},
-				{"wall time", fmt.Sprintf("%.2fs", time.Duration(res.WallNS).Seconds())},
-				{"CPU time used", fmt.Sprintf("%.2fs", float64(res.UsageNS)/1e9)},
-				{"measured share", fmt.Sprintf("%.1f%% of one CPU (limit %s CPUs)", 100*res.Share, res.CPUs)},
-				{"periods", fmt.Sprint(res.Periods)},
-				{"throttled periods", fmt.Sprintf("%d (nr_throttled)", res.Throttled)},
-				{"throttled time", fmt.Sprintf("%.2fs", float64(res.ThrottledNS)/1e9)},
-			})
+			return writeTables(w, format, res, res.Tables)
 		},
 	}
 	c.Flags().StringVar(&cpus, "cpus", "0.5", "CPU quota in CPUs (docker --cpus syntax: 0.5, 1.5)")
@@ -235,17 +160,7 @@ threads count against the limit too. This is docker run --pids-limit.`,
 			if err != nil {
 				return demoError("max", err)
 			}
-			return itemTable(c.OutOrStdout(), format, res, res.Writes, append([][2]string{
-				{"cgroup mode", res.Mode},
-				{"cgroup", res.Cgroup},
-				{"pids.max read back", fmt.Sprint(res.Max)},
-				{"forks attempted", fmt.Sprint(res.Forks)},
-				{"forks that succeeded", fmt.Sprint(res.Forked)},
-				{"forks failed with EAGAIN", fmt.Sprint(res.EAGAIN)},
-				{"other fork errors", fmt.Sprint(res.OtherErrors)},
-				{"pids.current", fmt.Sprintf("%d (the child's %d threads + %d processes)", res.Current, res.ChildThreads, res.Forked)},
-				{"pids.events max", fmt.Sprint(res.MaxEvents)},
-			}, note(res.Note)...))
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().Int64Var(&max, "max", 16, "pids.max: the most tasks the cgroup may hold")
@@ -269,15 +184,7 @@ may run on as the kernel reports them to it: Cpus_allowed_list in its
 			if err != nil {
 				return demoError("cpus", err)
 			}
-			return itemTable(c.OutOrStdout(), format, res, res.Writes, [][2]string{
-				{"cgroup mode", res.Mode},
-				{"cgroup", res.Cgroup},
-				{"CPUs available", res.Available},
-				{"cpuset.cpus read back", res.Cpus},
-				{"effective CPUs", res.EffectiveCpus},
-				{"child's Cpus_allowed_list", res.ChildAllowed},
-				{"child's sched_getaffinity", res.ChildAffinity},
-			})
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().StringVar(&cpus, "cpus", "0", "CPUs the child may use (docker --cpuset-cpus syntax: 0, 0-1, 0,2)")
@@ -304,20 +211,7 @@ but the kernel does not schedule them. This is docker pause and unpause.`,
 			if err != nil {
 				return demoError("", err)
 			}
-			w := c.OutOrStdout()
-			if !isTable(format) {
-				return render(w, format, res, nil)
-			}
-			fmt.Fprintf(w, "cgroup %s (mode %s), frozen through %s:\n", res.Cgroup, res.Mode, res.File)
-			t := &Table{Header: []string{"phase", "state read back", "child counted", "during", "counter"}}
-			for _, p := range res.Phases {
-				t.Append(p.Phase, string(p.State), fmt.Sprint(p.Counted), fmt.Sprintf("%.2fs", time.Duration(p.WallNS).Seconds()), fmt.Sprint(p.Counter))
-			}
-			if err := writeTable(w, t); err != nil {
-				return err
-			}
-			printWrites(w, res.Writes)
-			return nil
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().Float64Var(&seconds, "seconds", 1, "how long to watch each phase (0.1 to 600)")
@@ -355,7 +249,7 @@ func cgroupInfoCmd() *cobra.Command {
 				if ctrls == "" {
 					ctrls = "(none)"
 				}
-				t.Append(h.Mountpoint, fmt.Sprint(h.Version), ctrls, yesNo(used[h.Mountpoint]))
+				t.Append(h.Mountpoint, fmt.Sprint(h.Version), ctrls, table.YesNo(used[h.Mountpoint]))
 			}
 			if err := writeTable(w, t); err != nil {
 				return err

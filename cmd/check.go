@@ -5,15 +5,15 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
-	"github.com/vitro-dev/vitro/engine"
+	"github.com/vitro-dev/vitro/hostcheck"
 )
 
 // printHints lists what to do for each requirement that is not OK, below
 // the table, where a long hint does not stretch every row.
-func printHints(w io.Writer, rs []engine.Requirement) {
+func printHints(w io.Writer, rs []hostcheck.Requirement) {
 	first := true
 	for _, r := range rs {
-		if r.Status == engine.OK || r.Hint == "" {
+		if r.Status == hostcheck.OK || r.Hint == "" {
 			continue
 		}
 		if first {
@@ -40,7 +40,7 @@ Each line is OK, WARN (vitro works, something is limited), MISSING or NEEDS ROOT
 The exit status is 1 when a hard requirement is missing or could not be checked.`,
 			Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error {
-				rs := engine.Check()
+				rs := hostcheck.Check()
 				err := render(c.OutOrStdout(), format, rs, func() *Table {
 					t := &Table{Header: []string{"requirement", "status", "found"}}
 					for _, r := range rs {

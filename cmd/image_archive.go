@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/engine/image"
+	"github.com/vitro-dev/vitro/internal/fsutil"
 	"golang.org/x/term"
 )
 
@@ -44,29 +44,12 @@ func saveCmd(g *Globals) *cobra.Command {
 // writeFileVia writes a file through a temporary one beside it, so an
 // interrupted save leaves no half archive.
 func writeFileVia(path string, write func(io.Writer) error) error {
-	f, err := os.CreateTemp(dirOf(path), ".vitro-save-*")
-	if err != nil {
-		return err
-	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndex(path, "/"); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
+	return fsutil.WriteAtomic(path, 0o600, func(w io.Writer) error {
+		if err := write(w); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		return nil
+	}, fsutil.NoSync())
 }
 
 func loadCmd(g *Globals) *cobra.Command {

@@ -225,7 +225,7 @@ The pool's own files are removed at the end; the engine's pool is untouched.`,
   vitro net ipam --subnet 10.99.7.1/28`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := netdemo.IPAMDemo(g.Config.DataRoot, subnet)
+			res, err := netdemo.IPAMDemo(engine.NetworkDir(g.Config.DataRoot), subnet)
 			if err != nil {
 				return err
 			}

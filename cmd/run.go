@@ -50,6 +50,7 @@ program cannot be executed, 127 when it does not exist.`,
 					return err
 				}
 				e := engine.New(g.Config)
+				e.Pause = pausePrompt(os.Stdin, c.ErrOrStderr())
 				return e.Run(c.Context(), o, engine.Stdio{In: os.Stdin, Out: c.OutOrStdout(), Err: c.ErrOrStderr()})
 			},
 		}
@@ -98,7 +99,9 @@ program's status; -a shows the program's output, -i also connects standard
 input.`,
 			Args: cobra.ExactArgs(1),
 			RunE: func(c *cobra.Command, args []string) error {
-				return engine.New(g.Config).Start(c.Context(), args[0], attach || interactive, interactive,
+				e := engine.New(g.Config)
+				e.Pause = pausePrompt(os.Stdin, c.ErrOrStderr())
+				return e.Start(c.Context(), args[0], attach || interactive, interactive,
 					engine.Stdio{In: os.Stdin, Out: c.OutOrStdout(), Err: c.ErrOrStderr()})
 			},
 		}

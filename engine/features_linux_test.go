@@ -182,27 +182,40 @@ func TestCreateThenStart(t *testing.T) {
 // and its cgroup holds the memory limit.
 func TestPauseAt(t *testing.T) {
 	e := testEngine(t)
-	pr, pw := io.Pipe()
-	var errb strings.Builder
+	paused := make(chan PausePoint, 1)
+	resume := make(chan struct{})
+	var once sync.Once
+	release := func() { once.Do(func() { close(resume) }) }
+	t.Cleanup(release) // a failed check below must not leave the run waiting
+	e.Pause = func(ctx context.Context, p PausePoint) error {
+		paused <- p
+		<-resume
+		return nil
+	}
 	done := make(chan error, 1)
 	go func() {
 		done <- e.Run(context.Background(), RunOptions{Image: "busybox", Remove: true, PauseAt: "exec", Memory: "64m", Cmd: []string{"true"}},
-			Stdio{In: pr, Out: io.Discard, Err: &syncWriter{w: &errb}})
+			Stdio{In: strings.NewReader(""), Out: io.Discard, Err: io.Discard})
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	var c *Container
-	for time.Now().Before(deadline) && c == nil {
-		cs, _ := e.Containers.List()
-		if len(cs) == 1 && cs[0].Network.IPAddress != "" {
-			c = cs[0]
-		}
-		time.Sleep(50 * time.Millisecond)
+	var p PausePoint
+	select {
+	case p = <-paused:
+	case err := <-done:
+		t.Fatalf("run ended without pausing: %v", err)
+	case <-time.After(time.Minute):
+		t.Fatal("no pause within a minute of vitro run --pause-at exec")
 	}
-	if c == nil {
-		// The run may have failed before pausing: then nobody reads the
-		// pipe and a write would block for ever, so close it instead.
-		pw.Close()
-		t.Fatalf("no paused container appeared: %v\n%s", <-done, errb.String())
+	if p.Step != 6 || p.Of != 6 || p.Name != "exec" || p.InitPID == 0 {
+		t.Errorf("paused at %+v, want step 6 of 6 (exec) with init's PID", p)
+	}
+	cs, err := e.Containers.List()
+	if err != nil || len(cs) != 1 {
+		release()
+		t.Fatalf("containers while paused: %d, %v; want 1", len(cs), err)
+	}
+	c := cs[0]
+	if c.State.Pid != p.InitPID {
+		t.Errorf("hook was told init is PID %d, the record says %d", p.InitPID, c.State.Pid)
 	}
 	pid := c.State.Pid
 	for _, typ := range []string{"net", "mnt"} {
@@ -231,12 +244,9 @@ func TestPauseAt(t *testing.T) {
 		t.Errorf("host end %s of the veth pair is missing: %v", c.Network.HostVeth, err)
 	}
 	assertInCgroup(t, pid, c.Cgroup)
-	pw.Write([]byte("\n"))
+	release()
 	if err := <-done; err != nil {
 		t.Fatalf("run: %v", err)
-	}
-	if !strings.Contains(errb.String(), "paused before step 6/6 (exec)") {
-		t.Errorf("pause message missing:\n%s", errb.String())
 	}
 	assertNothingLeft(t, e)
 }

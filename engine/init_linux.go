@@ -128,7 +128,7 @@ func buildRootfs(rs rootfsSpec) error {
 		return err
 	}
 	// /dev/fd, /dev/stdin ... and /dev/ptmx, in the fresh /dev tmpfs.
-	if err := fsdemo.CreateDevSymlinks(filepath.Join(rs.Root, "dev")); err != nil {
+	if err := fsdemo.CreateDevSymlinks(rs.Root); err != nil {
 		return err
 	}
 	if err := fsdemo.PivotRoot(rs.Root); err != nil {
@@ -171,10 +171,16 @@ func execProgram(es execSpec) (int, error) {
 	if !filepath.IsAbs(cwd) {
 		return ExitVitroError, fmt.Errorf("working directory %q: must be an absolute path", cwd)
 	}
-	if err := os.MkdirAll(cwd, 0o755); err != nil {
+	// The image may have made the directory, or a component of it, a
+	// symlink: create and enter it on a descriptor resolved inside "/"
+	// (the container's root by now), never by following a string.
+	wd, err := fsdemo.MkdirAllInRoot("/", cwd, 0o755)
+	if err != nil {
 		return ExitVitroError, fmt.Errorf("working directory %q: %w", cwd, err)
 	}
-	if err := unix.Chdir(cwd); err != nil {
+	err = unix.Fchdir(int(wd.Fd()))
+	wd.Close()
+	if err != nil {
 		return ExitVitroError, fmt.Errorf("chdir %q: %w", cwd, err)
 	}
 	if wd, err := os.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {

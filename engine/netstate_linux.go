@@ -41,13 +41,11 @@ func (e *Engine) pool() (*netdemo.Pool, error) {
 // addressPool is the pool to allocate from, after checking that the
 // subnet still overlaps no route of the host other than the bridge's.
 func (e *Engine) addressPool() (*netdemo.Pool, error) {
-	p, err := e.pool()
+	p, err := netdemo.BridgePool(e.networkDir(), e.Config.Bridge, e.Config.BIP)
 	if err != nil {
 		return nil, err
 	}
-	if err := netdemo.CheckSubnetFree(p.Subnet.Net, e.Config.Bridge); err != nil {
-		return nil, fmt.Errorf("bip %q: %w", e.Config.BIP, err)
-	}
+	p.Name = e.Config.Bridge
 	return p, nil
 }
 

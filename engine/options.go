@@ -42,7 +42,7 @@ type RunOptions struct {
 	ReadOnly    bool
 	SecurityOpt []string // no-new-privileges
 
-	PauseAt string // --pause-at: a step number or name
+	PauseAt string // --pause-at: a step number or name; Engine.Pause waits there
 }
 
 // mergeEnv returns the environment a container starts with: the image's,

@@ -15,8 +15,37 @@ import (
 	"github.com/vitro-dev/vitro/netdemo"
 )
 
-// The six steps of `vitro run`, in order.
-var steps = [...]string{"image", "create", "rootfs", "network", "address", "exec"}
+// step is one of the six steps of `vitro run`: its name and the function
+// that does it.
+type step struct {
+	name string
+	do   func(*run, context.Context) error
+}
+
+// steps are the six steps of `vitro run`, in order. (They are set in init
+// because the steps' own error paths look their names up here, which a
+// package-level initializer would count as a cycle.)
+var steps [6]step
+
+func init() {
+	steps = [...]step{
+		{"image", (*run).image},     // 1. find the image locally or pull it
+		{"create", (*run).create},   // 2. the container record, its cgroup, init in new namespaces
+		{"rootfs", (*run).rootfs},   // 3. read-write layer over the image's read-only layers; pivot_root
+		{"network", (*run).network}, // 4. a veth pair from the host bridge into the container
+		{"address", (*run).address}, // 5. an address from the pool, and the default route
+		{"exec", (*run).exec},       // 6. exec the program; when it ends, the container stops
+	}
+}
+
+// PausePoint is what the engine tells RunOptions.Pause when --pause-at
+// stops a run: the step it stopped before and what exists so far.
+type PausePoint struct {
+	Step, Of int    // 3 of 6
+	Name     string // "rootfs"
+	InitPID  int    // host PID of the container's init; 0 before step 2 started it
+	DataRoot string // where the engine keeps images and containers
+}
 
 // Stdio are the container's standard streams.
 type Stdio struct {
@@ -41,19 +70,12 @@ func (e *Engine) Run(ctx context.Context, o RunOptions, stdio Stdio) error {
 // container made by `vitro create`, and step 2 skips making its record.
 func (r *run) steps(ctx context.Context) error {
 	defer r.undoOnFailure()
-	for i, step := range []func(context.Context) error{
-		r.image,   // 1. find the image locally or pull it
-		r.create,  // 2. the container record, its cgroup, init in new namespaces
-		r.rootfs,  // 3. read-write layer over the image's read-only layers; pivot_root
-		r.network, // 4. a veth pair from the host bridge into the container
-		r.address, // 5. an address from the pool, and the default route
-		r.exec,    // 6. exec the program; when it ends, the container stops
-	} {
+	for i, s := range steps {
 		if err := r.pause(ctx, i+1); err != nil {
 			return r.fail(i+1, err)
 		}
 		span := stepSpan(i + 1)
-		err := step(ctx)
+		err := s.do(r, ctx)
 		span.End()
 		if err != nil {
 			return r.fail(i+1, err)
@@ -109,7 +131,7 @@ func (r *run) fail(step int, err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
-	return &StepError{Step: step, Name: steps[step-1], Err: err}
+	return &StepError{Step: step, Name: steps[step-1].name, Err: err}
 }
 
 // undoOnFailure removes, newest first, whatever the steps made, when a
@@ -133,49 +155,25 @@ func (r *run) undoAll() {
 	r.undo = nil
 }
 
-// pause stops before step n when --pause-at names it, says what to look
-// at from another terminal, and waits for Enter.
+// pause stops before step n when --pause-at names it: it calls the
+// caller's Pause hook (the CLI's says what to look at and waits for
+// Enter) and goes on when the hook returns nil.
 func (r *run) pause(ctx context.Context, n int) error {
 	if r.o.PauseAt == "" || !pauseMatches(r.o.PauseAt, n) {
 		return nil
 	}
-	w := r.stdio.Err
-	fmt.Fprintf(w, "\n⏸  paused before step %d/%d (%s).\n", n, len(steps), steps[n-1])
+	if r.e.Pause == nil {
+		return fmt.Errorf("--pause-at %q: this caller cannot pause (no Engine.Pause hook): run without --pause-at", r.o.PauseAt)
+	}
+	p := PausePoint{Step: n, Of: len(steps), Name: steps[n-1].name, DataRoot: r.e.Config.DataRoot}
 	if r.init != nil && r.init.Process != nil {
-		pid := r.init.Process.Pid
-		fmt.Fprintf(w, "   The container's init is host PID %d. From another terminal, try:\n", pid)
-		fmt.Fprintf(w, "     ls -l /proc/%d/ns            # its namespaces vs: ls -l /proc/self/ns\n", pid)
-		fmt.Fprintf(w, "     cat /proc/%d/cgroup          # the cgroup it was put in\n", pid)
-		fmt.Fprintf(w, "     nsenter -t %d -m cat /proc/self/mountinfo   # its mount table\n", pid)
-		fmt.Fprintf(w, "     nsenter -t %d -n ip addr     # its network\n", pid)
-	} else {
-		fmt.Fprintf(w, "   Nothing has been created yet. Watch: vitro images; ls %s\n", r.e.Config.DataRoot)
+		p.InitPID = r.init.Process.Pid
 	}
-	fmt.Fprintf(w, "   Press Enter to continue. ")
-	done := make(chan error, 1)
-	go func() {
-		var b [1]byte
-		for {
-			n, err := r.stdio.In.Read(b[:])
-			if err != nil {
-				done <- fmt.Errorf("--pause-at: reading Enter from stdin: %w", err)
-				return
-			}
-			if n == 1 && b[0] == '\n' {
-				done <- nil
-				return
-			}
-		}
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	trace.Action("paused", trace.Int("before step", int64(n)), trace.Str("name", p.Name))
+	return r.e.Pause(ctx, p)
 }
 
-func stepSpan(n int) trace.Span { return trace.Step(n, len(steps), steps[n-1]) }
+func stepSpan(n int) trace.Span { return trace.Step(n, len(steps), steps[n-1].name) }
 
 // ParsePauseAt checks a --pause-at value: a step number 1–6 or a name.
 func ParsePauseAt(s string) error {
@@ -191,7 +189,7 @@ func ParsePauseAt(s string) error {
 }
 
 func pauseMatches(s string, n int) bool {
-	return s == fmt.Sprint(n) || s == steps[n-1]
+	return s == fmt.Sprint(n) || s == steps[n-1].name
 }
 
 func since(t time.Time) trace.Field { return trace.Dur("elapsed", time.Since(t)) }

@@ -98,7 +98,7 @@ func (r *run) expect(typ string, out any) error {
 	if m.Type == msgFailed {
 		var ee execError
 		decode(m.Data, &ee)
-		return &StepError{Step: r.currentStep(typ), Name: steps[r.currentStep(typ)-1], Err: fmt.Errorf("%s", ee.Msg), Code: ee.Code}
+		return &StepError{Step: r.currentStep(typ), Name: steps[r.currentStep(typ)-1].name, Err: fmt.Errorf("%s", ee.Msg), Code: ee.Code}
 	}
 	if m.Type != typ {
 		return fmt.Errorf("container init said %q, want %q", m.Type, typ)

@@ -30,6 +30,12 @@ func NewContainers(dataRoot string) *Containers {
 	return &Containers{Dir: filepath.Join(dataRoot, "containers")}
 }
 
+// NetworkDir is <data-root>/network, where `vitro net ipam` keeps its
+// demo pools. The bridge's own pool is in the run root (netstate_linux.go).
+func NetworkDir(dataRoot string) string {
+	return filepath.Join(dataRoot, "network")
+}
+
 func (s *Containers) path(id string) string { return filepath.Join(s.Dir, id, "container.json") }
 
 // lock serialises changes that must see every container (name checks).

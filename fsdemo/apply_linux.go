@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-
-	securejoin "github.com/cyphar/filepath-securejoin"
 
 	"github.com/vitro-dev/vitro/internal/trace"
 	"golang.org/x/sys/unix"
@@ -18,8 +15,8 @@ import (
 // propagation change a third, as the kernel requires. A missing target is
 // created (a directory, or an empty file when a file is bound onto it).
 // An overlay whose options do not fit in one page is mounted by
-// mountOverlayLong. A mount with Root set has its target resolved inside
-// Root first (see Mount.Root).
+// mountOverlayLong. A mount with Root set is made on a descriptor
+// resolved inside Root (see Mount.Root and inroot_linux.go).
 //
 // If a mount fails, the mounts Apply made before it are unmounted again,
 // newest first, so that nothing half-made is left; the error is a
@@ -28,29 +25,55 @@ func Apply(mounts []Mount) error {
 	var done []string
 	for _, m := range mounts {
 		var err error
+		real := ""
 		if m.Root != "" {
-			m.Target, err = scopedTarget(m.Root, m.Target)
-		}
-		mounted := false
-		if err == nil {
-			mounted, err = applyOne(m)
+			real, err = applyInRoot(m)
+		} else {
+			var mounted bool
+			mounted, err = applyOne(m, mountPoint{shown: m.Target, first: m.Target})
+			if mounted {
+				real = m.Target
+			}
 		}
 		if err != nil {
 			for i := len(done) - 1; i >= 0; i-- {
-				unmount(done[i], unix.MNT_DETACH)
+				unmount(done[i], unix.MNT_DETACH|unix.UMOUNT_NOFOLLOW)
 			}
 			return err
 		}
-		if mounted {
-			done = append(done, m.Target)
+		if real != "" {
+			done = append(done, real)
 		}
 	}
 	return nil
 }
 
+// mountPoint is where applyOne mounts: the target as planned (for
+// messages), the path the first mount(2) takes, and for a target inside a
+// rootfs a way to resolve it again once something is mounted there (the
+// remount and propagation calls must reach the new mount, not the
+// directory under it).
+type mountPoint struct {
+	shown string
+	first string
+	again func() (*os.File, error) // nil: first is a plain path, use it again
+}
+
+// reopen returns a path naming the target now, and a function to release it.
+func (p mountPoint) reopen() (string, func(), error) {
+	if p.again == nil {
+		return p.first, func() {}, nil
+	}
+	f, err := p.again()
+	if err != nil {
+		return "", nil, fmt.Errorf("resolving mount target %s again: %w", p.shown, err)
+	}
+	return fdPath(f), func() { f.Close() }, nil
+}
+
 // applyOne performs m and reports whether it added a mount (a remount or
 // propagation change adds none).
-func applyOne(m Mount) (bool, error) {
+func applyOne(m Mount, p mountPoint) (bool, error) {
 	if trace.Enabled(trace.Steps) {
 		fs := []trace.Field{trace.Str("source", orNone(m.Source)), trace.Str("target", m.Target)}
 		if m.Type != "" {
@@ -66,13 +89,15 @@ func applyOne(m Mount) (bool, error) {
 		}
 	}
 	if m.IsPropagationOnly() {
-		return false, mountSyscall("propagation", "", m.Target, "", m.Flags, "")
+		return false, mountAt("propagation", "", p.shown, p.first, "", m.Flags, "")
 	}
 	if m.Flags&(unix.MS_REMOUNT|unix.MS_MOVE) != 0 {
-		return false, mountSyscall("mount", m.Source, m.Target, m.Type, m.Flags, m.Data)
+		return false, mountAt("mount", m.Source, p.shown, p.first, m.Type, m.Flags, m.Data)
 	}
-	if err := ensureTarget(m); err != nil {
-		return false, err
+	if p.again == nil {
+		if err := ensureTarget(m); err != nil {
+			return false, err
+		}
 	}
 	first := m.Flags &^ propagationFlags
 	if m.IsBind() {
@@ -80,22 +105,33 @@ func applyOne(m Mount) (bool, error) {
 	}
 	var err error
 	if m.Type == "overlay" && len(m.Data) >= pageSize() {
-		err = mountOverlayLong(m)
+		long := m
+		long.Target = p.first
+		err = mountOverlayLong(long)
 	} else {
-		err = mountSyscall("mount", m.Source, m.Target, m.Type, first, m.Data)
+		err = mountAt("mount", m.Source, p.shown, p.first, m.Type, first, m.Data)
 	}
 	if err != nil {
 		return false, err
 	}
+	if m.Flags&(perMountFlags|propagationFlags) == 0 {
+		return true, nil
+	}
+	now, release, err := p.reopen()
+	if err != nil {
+		unmount(p.first, unix.MNT_DETACH)
+		return false, err
+	}
+	defer release()
 	if m.IsBind() && m.Flags&perMountFlags != 0 {
-		if err := remountBind(m.Target, m.Flags); err != nil {
-			unmount(m.Target, unix.MNT_DETACH)
+		if err := remountBind(p.shown, now, m.Flags); err != nil {
+			unmount(now, unix.MNT_DETACH)
 			return false, err
 		}
 	}
-	if p := m.Flags & propagationFlags; p != 0 {
-		if err := mountSyscall("propagation", "", m.Target, "", p|(m.Flags&unix.MS_REC), ""); err != nil {
-			unmount(m.Target, unix.MNT_DETACH)
+	if pf := m.Flags & propagationFlags; pf != 0 {
+		if err := mountAt("propagation", "", p.shown, now, "", pf|(m.Flags&unix.MS_REC), ""); err != nil {
+			unmount(now, unix.MNT_DETACH)
 			return false, err
 		}
 	}
@@ -106,9 +142,9 @@ func applyOne(m Mount) (bool, error) {
 // remount replace the mount's own, so those already set (nosuid, nodev,
 // noexec on /proc/sys, say) are read with statfs and kept, as runc does:
 // otherwise making a path read-only would quietly drop its nosuid.
-func remountBind(target string, flags Flags) error {
+func remountBind(target, at string, flags Flags) error {
 	var st unix.Statfs_t
-	if err := unix.Statfs(target, &st); err != nil {
+	if err := unix.Statfs(at, &st); err != nil {
 		return &MountError{Op: "statfs", Target: target, Err: err}
 	}
 	keep := Flags(0)
@@ -122,15 +158,25 @@ func remountBind(target string, flags Flags) error {
 		}
 	}
 	f := unix.MS_REMOUNT | unix.MS_BIND | (flags & (perMountFlags | unix.MS_REC)) | keep
-	return mountSyscall("remount", "", target, "", f, "")
+	return mountAt("remount", "", target, at, "", f, "")
 }
 
 func mountSyscall(op, source, target, fstype string, flags Flags, data string) error {
-	err := unix.Mount(source, target, fstype, uintptr(flags), data)
+	return mountAt(op, source, target, target, fstype, flags, data)
+}
+
+// mountAt calls mount(2) on at, a path naming target (target itself, or
+// /proc/self/fd/N of a handle resolved inside a rootfs); errors name target.
+func mountAt(op, source, target, at, fstype string, flags Flags, data string) error {
+	err := unix.Mount(source, at, fstype, uintptr(flags), data)
 	if trace.Enabled(trace.Kernel) {
-		trace.KernelEvent("mount(2)", trace.Str("source", orNone(source)), trace.Str("target", target),
-			trace.Str("fstype", fstype), trace.Str("flags", flags.String()), trace.Str("data", shorten(data, 200)),
+		fs := []trace.Field{trace.Str("source", orNone(source)), trace.Str("target", target)}
+		if at != target {
+			fs = append(fs, trace.Str("via", at))
+		}
+		fs = append(fs, trace.Str("fstype", fstype), trace.Str("flags", flags.String()), trace.Str("data", shorten(data, 200)),
 			trace.Str("result", errString(err)))
+		trace.KernelEvent("mount(2)", fs...)
 	}
 	if err != nil {
 		return &MountError{Op: op, Source: source, Target: target, Type: fstype, Flags: flags, Data: data, Err: err}
@@ -153,26 +199,6 @@ func unmount(target string, flags int) error {
 		return &MountError{Op: "umount", Target: target, Err: err}
 	}
 	return nil
-}
-
-// scopedTarget resolves target, which lies in root, following symlinks
-// as if root were /: a link to /etc ends at root/etc, never the host's.
-// (A process could still swap a directory for a link between this check
-// and the mount; runc now closes that gap with file descriptors,
-// libpathrs, which a lesson can point to.)
-func scopedTarget(root, target string) (string, error) {
-	rel, err := filepath.Rel(root, target)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
-		return "", fmt.Errorf("mount target %s is not inside the rootfs %s", target, root)
-	}
-	t, err := securejoin.SecureJoin(root, rel)
-	if err != nil {
-		return "", fmt.Errorf("resolving mount target %s in %s: %w", rel, root, err)
-	}
-	if t != filepath.Clean(target) {
-		trace.KernelEvent("mount target resolved in the rootfs", trace.Str("target", target), trace.Str("resolved", t))
-	}
-	return t, nil
 }
 
 // ensureTarget creates a missing mount point: an empty file when a file

@@ -337,6 +337,7 @@ type applyOutput struct {
 	ROFlags    string   // options of a read-only bind of a nosuid mount
 	WriteError string
 	Escaped    bool     // a mount aimed through a symlink in the rootfs landed outside it
+	Landed     bool     // ... and at the link's target inside the rootfs instead
 	Dev        []string // a tmpfs /dev after CreateDevices
 }
 
@@ -391,11 +392,12 @@ func init() {
 			return nil, terr
 		}
 		_, out.Escaped = findMount(table, outside)
+		_, out.Landed = findMount(table, filepath.Join(rootfs, outside))
 		dev := filepath.Join(dir, "dev")
 		if err := Apply([]Mount{{Source: "tmpfs", Target: dev, Type: "tmpfs", Flags: unix.MS_NOSUID, Data: "mode=755"}}); err != nil {
 			return nil, err
 		}
-		if err := CreateDevices(dev); err != nil {
+		if err := CreateDevices(dir); err != nil {
 			return nil, err
 		}
 		es, _ := os.ReadDir(dev)
@@ -413,6 +415,10 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 	os.Mkdir(filepath.Join(dir, "outside"), 0o755)
 	os.Mkdir(filepath.Join(dir, "rootfs"), 0o755)
 	if err := os.Symlink(filepath.Join(dir, "outside"), filepath.Join(dir, "rootfs", "proc")); err != nil {
+		t.Fatal(err)
+	}
+	// The same path inside the rootfs, where the link must lead.
+	if err := os.MkdirAll(filepath.Join(dir, "rootfs", dir, "outside"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	var out applyOutput
@@ -437,6 +443,9 @@ func TestApplyUndoesAndBindReadOnlyKeepsFlags(t *testing.T) {
 	}
 	if out.Escaped {
 		t.Error("a mount at rootfs/proc, a symlink to a directory outside, was made outside the rootfs")
+	}
+	if !out.Landed {
+		t.Error("a mount at rootfs/proc, a symlink to /outside, was not made at rootfs/outside")
 	}
 	devs := strings.Join(out.Dev, ",")
 	for _, want := range []string{"null c 1:3", "zero c 1:5", "full c 1:7", "random c 1:8", "urandom c 1:9", "tty c 5:0", "fd -> /proc/self/fd", "ptmx -> pts/ptmx"} {

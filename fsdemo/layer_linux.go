@@ -11,18 +11,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Overlay's on-disk markers in the upper directory, and the names image
-// layers (OCI and docker tarballs) use for the same two ideas.
-const (
-	// OpaqueXattr on a directory in upper hides everything the lowers
-	// have below that directory: it was deleted and made again.
-	OpaqueXattr = "trusted.overlay.opaque"
-	// WhiteoutPrefix marks a deleted file in a layer tarball: .wh.NAME.
-	WhiteoutPrefix = ".wh."
-	// OpaqueWhiteout in a directory of a layer tarball marks it opaque.
-	OpaqueWhiteout = ".wh..wh..opq"
-)
-
 // IsWhiteout reports whether fi is an overlay whiteout: a character
 // device with device number 0/0.
 func IsWhiteout(fi fs.FileInfo) bool {

@@ -14,7 +14,8 @@ import (
 // has pivoted and /proc and /sys are mounted). It looks at each path now,
 // since a file and a directory are masked differently: a file gets
 // /dev/null bound over it (reads return nothing), a directory an empty
-// read-only tmpfs. Paths this kernel lacks are skipped.
+// read-only tmpfs. Paths this kernel lacks are skipped. The paths are
+// resolved inside "/" (Root), the container's root once it has pivoted.
 //
 // Shell equivalent: mount --bind /dev/null /proc/kcore; mount -t tmpfs -o ro tmpfs /proc/acpi
 func MaskPaths(paths []string) []Mount {
@@ -26,10 +27,10 @@ func MaskPaths(paths []string) []Mount {
 			continue
 		}
 		if err == nil && st.IsDir() {
-			ms = append(ms, Mount{Source: "tmpfs", Target: p, Type: "tmpfs", Flags: unix.MS_RDONLY, Data: "size=0"})
+			ms = append(ms, Mount{Source: "tmpfs", Target: p, Type: "tmpfs", Flags: unix.MS_RDONLY, Data: "size=0", Root: "/"})
 		} else {
 			// An error other than "absent" is left for Apply to report.
-			ms = append(ms, Mount{Source: "/dev/null", Target: p, Flags: unix.MS_BIND})
+			ms = append(ms, Mount{Source: "/dev/null", Target: p, Flags: unix.MS_BIND, Root: "/"})
 		}
 	}
 	return ms
@@ -48,24 +49,33 @@ func ReadOnlyMounts(paths []string) []Mount {
 			trace.KernelEvent("readonly: absent, skipped", trace.Str("path", p))
 			continue
 		}
-		ms = append(ms, Mount{Source: p, Target: p, Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY})
+		ms = append(ms, Mount{Source: p, Target: p, Flags: unix.MS_BIND | unix.MS_REC | unix.MS_RDONLY, Root: "/"})
 	}
 	return ms
 }
 
-// CreateDevices fills dev (a fresh tmpfs) with Devices made by
-// mknod(2), as docker does for a root container, and DevSymlinks. mknod
-// needs CAP_MKNOD in the initial user namespace; in a user namespace bind
-// the host's nodes instead, as ContainerMounts does.
+// CreateDevices fills root's /dev (a fresh tmpfs) with Devices made by
+// mknodat(2), as docker does for a root container, and DevSymlinks. Like
+// every path vitro makes in a rootfs, /dev is opened inside root first
+// (OpenInRoot) and the nodes are made relative to that descriptor, so an
+// image whose /dev is a symlink to a host directory cannot send them
+// there. mknod needs CAP_MKNOD in the initial user namespace; in a user
+// namespace bind the host's nodes instead, as ContainerMounts does.
 //
-// Shell equivalent: mknod -m 666 /dev/null c 1 3
-func CreateDevices(dev string) error {
+// Shell equivalent: mknod -m 666 ROOT/dev/null c 1 3
+func CreateDevices(root string) error {
+	dev, err := OpenInRoot(root, filepath.Join(root, "dev"))
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	shown := filepath.Join(root, "dev")
 	for _, d := range Devices {
-		p := filepath.Join(dev, d.Path)
+		p := filepath.Join(shown, d.Path)
 		old := unix.Umask(0)
-		err := unix.Mknod(p, unix.S_IFCHR|d.Mode, int(unix.Mkdev(d.Major, d.Minor)))
+		err := unix.Mknodat(int(dev.Fd()), d.Path, unix.S_IFCHR|d.Mode, int(unix.Mkdev(d.Major, d.Minor)))
 		unix.Umask(old)
-		trace.KernelEvent("mknod(2)", trace.Str("path", p), trace.Str("type", "c"), trace.Int("major", int64(d.Major)),
+		trace.KernelEvent("mknodat(2)", trace.Str("path", p), trace.Str("dirfd", realPath(dev)), trace.Str("type", "c"), trace.Int("major", int64(d.Major)),
 			trace.Int("minor", int64(d.Minor)), trace.Str("result", errString(err)))
 		if trace.Enabled(trace.Steps) {
 			trace.Shellf("mknod -m %o %s c %d %d", d.Mode, p, d.Major, d.Minor)
@@ -74,19 +84,32 @@ func CreateDevices(dev string) error {
 			return fmt.Errorf("mknod %s c %d %d: %w", p, d.Major, d.Minor, err)
 		}
 	}
-	return CreateDevSymlinks(dev)
+	return createDevSymlinks(dev, shown)
 }
 
-// CreateDevSymlinks makes DevSymlinks in dev (/dev/fd, /dev/stdin ...,
-// /dev/ptmx). Existing links are left alone.
+// CreateDevSymlinks makes DevSymlinks in root's /dev (/dev/fd,
+// /dev/stdin ..., /dev/ptmx) with symlinkat(2), relative to a descriptor
+// on /dev resolved inside root: an image whose /dev is a symlink to a
+// host directory gets its links inside its own root, never on the host.
+// Existing links are left alone.
 //
-// Shell equivalent: ln -s /proc/self/fd /dev/fd
-func CreateDevSymlinks(dev string) error {
+// Shell equivalent: ln -s /proc/self/fd ROOT/dev/fd
+func CreateDevSymlinks(root string) error {
+	dev, err := OpenInRoot(root, filepath.Join(root, "dev"))
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	return createDevSymlinks(dev, filepath.Join(root, "dev"))
+}
+
+func createDevSymlinks(dev *os.File, shown string) error {
 	for _, l := range DevSymlinks {
-		p := filepath.Join(dev, l[0])
-		if err := os.Symlink(l[1], p); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("symlink %s -> %s: %w", p, l[1], err)
+		err := unix.Symlinkat(l[1], int(dev.Fd()), l[0])
+		if err != nil && !errors.Is(err, unix.EEXIST) {
+			return fmt.Errorf("symlink %s -> %s: %w", filepath.Join(shown, l[0]), l[1], err)
 		}
 	}
+	trace.KernelEvent("symlinkat(2)", trace.Str("dir", realPath(dev)), trace.Int("links", int64(len(DevSymlinks))))
 	return nil
 }

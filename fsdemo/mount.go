@@ -25,9 +25,11 @@ type Mount struct {
 	Flags  Flags  `json:"flags"`
 	Data   string `json:"data,omitempty"`
 	// Root, when set, is the container rootfs that Target lies in. Apply
-	// then resolves Target's symlinks as if Root were / (securejoin), so
-	// an image whose /proc is a symlink to /etc cannot make the runtime
-	// mount over the host's /etc. ContainerMounts and Volume.Mounts set it.
+	// then opens Target with its symlinks resolved as if Root were /
+	// (openat2 RESOLVE_IN_ROOT, see OpenInRoot) and mounts on that
+	// descriptor, so an image whose /data is a symlink to /etc cannot make
+	// the runtime mount over the host's /etc. ContainerMounts,
+	// Volume.Mounts, MaskPaths and ReadOnlyMounts set it.
 	Root string `json:"root,omitempty"`
 }
 

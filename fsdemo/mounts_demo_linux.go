@@ -104,7 +104,7 @@ func mountsChild(p *reexec.Pipe, in json.RawMessage) (any, error) {
 	if err := Apply(ContainerMounts(rootfs)); err != nil {
 		return nil, err
 	}
-	if err := CreateDevSymlinks(filepath.Join(rootfs, "dev")); err != nil {
+	if err := CreateDevSymlinks(rootfs); err != nil {
 		return nil, err
 	}
 	if err := PivotRoot(rootfs); err != nil {

@@ -86,6 +86,9 @@ func ParseVolume(spec string) (Volume, error) {
 	if v.Destination == "/" {
 		return bad("destination '/': a volume cannot replace the container's root")
 	}
+	if msg := kernelFSDestination(v.Destination); msg != "" {
+		return bad("destination %q: %s", v.Destination, msg)
+	}
 	if len(parts) == 3 {
 		if err := v.parseOptions(parts[2]); err != nil {
 			return bad("%v", err)
@@ -147,4 +150,31 @@ func (v Volume) Mounts(rootfs string) []Mount {
 		{Source: v.HostPath, Target: t, Flags: f, Root: rootfs},
 		{Target: t, Flags: v.Propagation, Root: rootfs},
 	}
+}
+
+// procFilesAllowed are the /proc files runc lets a bind mount cover:
+// lxcfs serves container-sized versions of them (a container's own
+// memory and CPU figures in /proc/meminfo, /proc/cpuinfo ...).
+var procFilesAllowed = map[string]bool{
+	"/proc/cpuinfo": true, "/proc/diskstats": true, "/proc/meminfo": true, "/proc/stat": true,
+	"/proc/swaps": true, "/proc/uptime": true, "/proc/loadavg": true, "/proc/slabinfo": true,
+	"/proc/net/dev": true, "/proc/sys/kernel/ns_last_pid": true,
+}
+
+// kernelFSDestination says why a volume may not go at dst, "" if it may.
+// /proc and /sys are the kernel's, mounted by the runtime and partly
+// masked or read-only: a bind over them could undo the masks (a host
+// directory over /proc/sys) or point the container's view of the kernel
+// at something else, so runc refuses them, and so does vitro.
+func kernelFSDestination(dst string) string {
+	under := func(top string) bool { return dst == top || strings.HasPrefix(dst, top+"/") }
+	switch {
+	case procFilesAllowed[dst]:
+		return ""
+	case under("/proc"):
+		return "cannot mount over /proc or below: the container's procfs is the runtime's (as in runc; only lxcfs's files such as /proc/meminfo may be bound)"
+	case under("/sys"):
+		return "cannot mount over /sys or below: the container's sysfs is the runtime's, read-only (as in runc)"
+	}
+	return ""
 }

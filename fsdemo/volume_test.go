@@ -47,12 +47,28 @@ func TestParseVolumeBad(t *testing.T) {
 		{"/s:/d:exec", `option "exec": unknown`},
 		{"-bad:/d", "not a valid volume name"},
 		{"cache:/d:rshared", "bind mounts only"},
+		{"/tmp:/proc", "cannot mount over /proc"},
+		{"/tmp:/proc/sys/", "cannot mount over /proc"},
+		{"/etc/hostname:/proc/sysrq-trigger:ro", "cannot mount over /proc"},
+		{"cache:/sys", "cannot mount over /sys"},
+		{"/tmp:/sys/fs/cgroup", "cannot mount over /sys"},
+		{"/sys/../proc/x", "cannot mount over /proc"},
 	} {
 		_, err := ParseVolume(c.spec)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("ParseVolume(%q) = %v, want an error containing %q", c.spec, err, c.want)
 		} else if !strings.Contains(err.Error(), c.spec) {
 			t.Errorf("ParseVolume(%q): error %q does not quote the spec", c.spec, err)
+		}
+	}
+}
+
+// Binds under /proc and /sys are refused, except lxcfs's files (runc's
+// list), and names that merely start with "proc" are not caught.
+func TestParseVolumeKernelFS(t *testing.T) {
+	for _, spec := range []string{"/var/lib/lxcfs/proc/meminfo:/proc/meminfo:ro", "/h:/procfs", "/h:/system", "/h:/data/proc"} {
+		if _, err := ParseVolume(spec); err != nil {
+			t.Errorf("ParseVolume(%q): %v", spec, err)
 		}
 	}
 }

@@ -36,13 +36,7 @@ func runCgroupMemory(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "cgroup.memory", Result: r, shell: r.Writes}
-	m.kv("", "cgroup mode", r.Mode, "cgroup", r.Cgroup,
-		r.LimitFile, fmt.Sprintf("%s (wrote %s)", cgroupdemo.FormatBytes(r.Limit), r.LimitWritten),
-		"child touched", cgroupdemo.FormatBytes(r.Touched)+" before it stopped",
-		r.PeakFile, cgroupdemo.FormatBytes(int64(r.Peak)),
-		r.EventsFile+" oom_kill", fmt.Sprint(r.OOMKills),
-		"child ended by", endedBy(r.Killed, r.Signal, r.ExitCode))
+	m := measure("cgroup.memory", r)
 	m.fact(r.Limit == limit, "the limit reads back as written", "%s = %d", r.LimitFile, r.Limit)
 	m.fact(r.OOMKills >= 1, "the kernel's OOM killer killed in the cgroup", "oom_kill = %d", r.OOMKills)
 	m.fact(r.Killed && r.Signal == "SIGKILL", "the child died of SIGKILL", "%s", endedBy(r.Killed, r.Signal, r.ExitCode))
@@ -73,13 +67,7 @@ func runCgroupCPU(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "cgroup.cpu", Result: r, shell: r.Writes}
-	m.kv("", "cgroup mode", r.Mode, "cgroup", r.Cgroup,
-		"quota / period", fmt.Sprintf("%d µs every %d µs (--cpus %s)", r.QuotaUS, r.PeriodUS, r.CPUs),
-		"wall time", fmt.Sprintf("%.2f s", float64(r.WallNS)/1e9),
-		"CPU time used", fmt.Sprintf("%.2f s", float64(r.UsageNS)/1e9),
-		"measured share", fmt.Sprintf("%.2f CPUs", r.Share),
-		"periods / throttled", fmt.Sprintf("%d / %d (%.2f s held back)", r.Periods, r.Throttled, float64(r.ThrottledNS)/1e9))
+	m := measure("cgroup.cpu", r)
 	wantQuota := nano * int64(r.PeriodUS) / 1e9
 	m.fact(r.QuotaUS == wantQuota, "the quota reads back as --cpus × period", "quota %d µs, period %d µs", r.QuotaUS, r.PeriodUS)
 	m.fact(r.Throttled > 0, "the kernel throttled the busy child", "nr_throttled = %d of %d periods", r.Throttled, r.Periods)
@@ -95,11 +83,7 @@ func runCgroupPids(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "cgroup.pids", Result: r, shell: r.Writes}
-	m.kv("", "cgroup mode", r.Mode, "cgroup", r.Cgroup, "pids.max", fmt.Sprint(r.Max),
-		"forks tried", fmt.Sprint(r.Forks), "forks that worked", fmt.Sprint(r.Forked),
-		"refused with EAGAIN", fmt.Sprint(r.EAGAIN), "the forker's own threads", fmt.Sprint(r.ChildThreads),
-		"pids.current", fmt.Sprint(r.Current), "pids.events max", fmt.Sprint(r.MaxEvents))
+	m := measure("cgroup.pids", r)
 	m.fact(r.Max == int64(max), "pids.max reads back as written", "pids.max = %d", r.Max)
 	m.fact(r.EAGAIN > 0 && r.Forked < r.Forks, "forks past the limit failed with EAGAIN", "%d of %d refused", r.EAGAIN, r.Forks)
 	m.fact(r.Current <= uint64(r.Max), "the cgroup never held more tasks than pids.max", "pids.current = %d", r.Current)
@@ -111,14 +95,11 @@ func runCgroupFreeze(ctx context.Context, _ Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "cgroup.freeze", Result: r, shell: r.Writes}
-	var rows [][]string
+	m := measure("cgroup.freeze", r)
 	counted := map[string]uint64{}
 	for _, p := range r.Phases {
-		rows = append(rows, []string{p.Phase, string(p.State), fmt.Sprint(p.Counted), fmt.Sprintf("%.2f s", float64(p.WallNS)/1e9)})
 		counted[p.Phase] = p.Counted
 	}
-	m.table(fmt.Sprintf("%s (%s), via %s:", r.Cgroup, r.Mode, r.File), []string{"phase", r.File, "counted", "wall"}, rows...)
 	m.fact(counted["frozen"] == 0, "a frozen child makes no progress", "counted %d while frozen", counted["frozen"])
 	m.fact(counted["running"] > 0 && counted["thawed"] > 0, "it runs before and after", "counted %d before, %d after", counted["running"], counted["thawed"])
 	return m, nil

@@ -2,7 +2,6 @@ package lessons
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/vitro-dev/vitro/fsdemo"
@@ -30,14 +29,11 @@ func runChrootEscape(ctx context.Context, _ Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "fs.chroot-escape", Result: r}
-	var rows [][]string
+	m := measure("fs.chroot-escape", r)
 	esc := map[string]bool{}
 	for _, a := range r.Attempts {
-		rows = append(rows, []string{a.Method, fmt.Sprint(a.Escaped), oneLine(a.Read)})
 		esc[a.Method] = a.Escaped
 	}
-	m.table(fmt.Sprintf("rootfs %s; the host file to reach: %s", r.Rootfs, r.Marker), []string{"method", "escaped", "what it could read"}, rows...)
 	m.shell = []string{"chroot ROOTFS sh   # then: mkdir x; chroot x; cd ../../..; chroot .",
 		"unshare --mount sh -c 'mount --bind ROOTFS ROOTFS; cd ROOTFS; pivot_root . .; umount -l .; exec chroot . sh'"}
 	m.fact(esc["chroot"], "the root process escaped the chroot", "chroot escaped: %v", esc["chroot"])
@@ -51,17 +47,7 @@ func runPivotRoot(ctx context.Context, _ Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "fs.pivot-root", Result: r}
-	var rows [][]string
-	for _, s := range r.Steps {
-		rows = append(rows, []string{fmt.Sprint(s.N), s.Shell, fmt.Sprint(s.Mounts), strings.Join(s.Changes, "; ")})
-	}
-	m.table(fmt.Sprintf("the child's mount table: %d entries before", len(r.Before)), []string{"step", "command", "mounts", "changes"}, rows...)
-	var after [][]string
-	for _, e := range r.After {
-		after = append(after, []string{e.Mountpoint, e.FSType, e.Root})
-	}
-	m.table("after:", []string{"mount point", "type", "root"}, after...)
+	m := measure("fs.pivot-root", r)
 	m.fact(len(r.After) < len(r.Before) && len(r.After) > 0, "the host's mounts are gone from the new root's table", "%d entries before, %d after", len(r.Before), len(r.After))
 	m.fact(len(r.Root) > 0, "/ now holds the new root's files", "%s", strings.Join(r.Root, " "))
 	return m, nil
@@ -72,22 +58,11 @@ func runOverlay(ctx context.Context, _ Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "fs.overlay", Result: r}
-	m.kv("", "lowerdir (top first)", strings.Join(r.Lowers, ":"), "upperdir", r.Upper, "workdir", r.Work, "merged", r.Merged)
-	for _, s := range r.Steps {
-		var rows [][]string
-		for _, e := range s.Upper {
-			rows = append(rows, []string{e.Path, e.State})
-		}
-		m.table(fmt.Sprintf("$ %s   → upper dir now holds:", s.Shell), nil, rows...)
-	}
-	var layer [][]string
+	m := measure("fs.overlay", r)
 	kinds := map[string]int{}
 	for _, e := range r.Layer {
-		layer = append(layer, []string{e.Name, e.Type, e.From})
 		kinds[e.Type]++
 	}
-	m.table("the layer tarball the upper dir would become:", []string{"entry", "type", "from"}, layer...)
 	m.fact(kinds["whiteout"] > 0, "deleting a lower file left a whiteout in the upper dir", "%d whiteout entries", kinds["whiteout"])
 	m.fact(kinds["opaque"] > 0, "recreating a deleted directory made it opaque", "%d opaque entries", kinds["opaque"])
 	m.fact(kinds["file"] > 0, "changed and new files are copied up into the upper dir", "%d file entries", kinds["file"])
@@ -103,14 +78,11 @@ func runStorage(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "fs.storage", Result: r}
-	var rows [][]string
+	m := measure("fs.storage", r)
 	disk := map[string]int64{}
 	for _, row := range r.Rows {
-		rows = append(rows, []string{row.Driver, fmt.Sprint(row.Containers), fmt.Sprintf("%.1f KiB", float64(row.DiskBytes)/1024), row.Time.Round(1e5).String(), row.Note})
 		disk[strings.Fields(row.Driver)[0]] = row.DiskBytes
 	}
-	m.table(fmt.Sprintf("image: %s, %d files, %.1f KiB", r.Image, r.ImageFiles, float64(r.ImageBytes)/1024), []string{"driver", "containers", "disk", "time", "note"}, rows...)
 	m.fact(disk["overlay2"] > 0 && disk["overlay2"] < disk["vfs"], "overlay uses less disk than full copies", "vfs %d bytes, overlay2 %d bytes", disk["vfs"], disk["overlay2"])
 	return m, nil
 }
@@ -120,21 +92,13 @@ func runMounts(ctx context.Context, _ Options) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Measured{Demo: "fs.mounts", Result: r}
-	var mounts [][]string
-	for _, e := range r.Inside {
-		mounts = append(mounts, []string{e.Mountpoint, e.FSType, e.Options})
-	}
-	m.table("the container's mount table:", []string{"mount point", "type", "options"}, mounts...)
-	var paths [][]string
+	m := measure("fs.mounts", r)
 	protected := 0
 	for _, p := range r.Paths {
-		paths = append(paths, []string{p.Path, p.Rule, oneLine(p.Inside), fmt.Sprint(p.Protected)})
 		if p.Protected {
 			protected++
 		}
 	}
-	m.table("", []string{"path", "rule", "inside", "protected"}, paths...)
 	m.fact(protected == len(r.Paths) && protected > 0, "every masked and read-only path is protected inside", "%d of %d", protected, len(r.Paths))
 	m.fact(r.HostUntouched, "the host's mount table is untouched", "%d mounts before, %d after", r.HostMountsBefore, r.HostMountsAfter)
 	return m, nil

@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/moby/sys/mountinfo"
 	"github.com/vitro-dev/vitro/fsdemo"
-	"golang.org/x/sys/unix"
 )
 
 // The union-filesystem lab: copy-up, a whiteout and a new file, made
@@ -89,14 +89,14 @@ ls -l {{.Upper}}       # a.txt copied up, b.txt a 0/0 character device (a whiteo
 			{Name: "b.txt is a whiteout in the upper layer",
 				Hint: "delete it through the merged view: rm {{.Merged}}/b.txt (the lower layer cannot change, so overlayfs records the deletion)",
 				Run: func(_ context.Context, e *LabEnv) (string, bool, error) {
-					var st unix.Stat_t
-					if err := unix.Lstat(filepath.Join(e.Vars["Upper"], "b.txt"), &st); err != nil {
+					fi, err := os.Lstat(filepath.Join(e.Vars["Upper"], "b.txt"))
+					if err != nil {
 						return "no b.txt in the upper layer", false, nil
 					}
-					if st.Mode&unix.S_IFMT == unix.S_IFCHR && st.Rdev == 0 {
+					if fsdemo.IsWhiteout(fi) {
 						return "character device 0/0", true, nil
 					}
-					return fmt.Sprintf("b.txt there has mode %o, not a 0/0 character device", st.Mode), false, nil
+					return fmt.Sprintf("b.txt there has mode %o, not a 0/0 character device", fi.Sys().(*syscall.Stat_t).Mode), false, nil
 				}},
 			{Name: "c.txt is new, in the upper layer only",
 				Hint: "echo new > {{.Merged}}/c.txt",

@@ -5,10 +5,13 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+
+	tbl "github.com/vitro-dev/vitro/internal/table"
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 )
 
-// Measured is the lessons' rendering of a demo package's result: the
-// result itself (for JSON), a few tables of what it measured, the shell
+// Measured is a demo package's result as a lesson step: the result itself
+// (for JSON, and for its tables, the same as the CLI prints), the shell
 // commands that do the same, and the facts the step promises.
 type Measured struct {
 	Demo   string `json:"demo"`
@@ -38,8 +41,20 @@ func (m *Measured) kv(title string, pairs ...string) {
 	m.table(title, nil, rows...)
 }
 
-// WriteText prints the tables and the shell equivalent.
+// tabler is a demo package's result: it lays itself out as tables.
+type tabler interface{ Tables() []tbl.Table }
+
+// measure wraps a demo package's result as a lesson step's.
+func measure(demo string, r tabler) *Measured { return &Measured{Demo: demo, Result: r} }
+
+// WriteText prints the result's tables, as the CLI does, and the shell
+// equivalent.
 func (m *Measured) WriteText(w io.Writer) error {
+	if t, ok := m.Result.(tabler); ok {
+		if err := tabletext.Write(w, t.Tables()...); err != nil {
+			return err
+		}
+	}
 	for i, t := range m.tables {
 		if i > 0 {
 			fmt.Fprintln(w)

@@ -11,7 +11,7 @@
 //	NS.Do                    run code (open a socket) on a thread switched into the namespace
 //	EnsureBridge             the host bridge with its gateway address (bip), overlap-checked
 //	Connect, Configure       step 4 (veth born with its peer inside as eth0, bridge port) and step 5 (address, route)
-//	Pool, EnginePool         lowest-free-address IPAM in <data-root>/network, flock'd
+//	Pool, BridgePool         lowest-free-address IPAM in a state directory, flock'd
 //	SetupNAT, Publish        nftables masquerade and DNAT; Unpublish, DeleteNAT undo them
 //	ParsePortSpec            docker's -p syntax (pure)
 //	Ping                     ICMP echo from inside a namespace

@@ -73,8 +73,8 @@ func TestConnectProcessByPID(t *testing.T) {
 	if again, err := EnsureBridge(br, s.GatewayCIDR().String()); err != nil || again.Created || again.Index != b.Index {
 		t.Errorf("second EnsureBridge = %+v, %v; want the same bridge, not created", again, err)
 	}
-	dataRoot := t.TempDir()
-	pool, err := EnginePool(dataRoot, br, s.GatewayCIDR().String())
+	poolDir := t.TempDir()
+	pool, err := BridgePool(poolDir, br, s.GatewayCIDR().String())
 	if err != nil {
 		t.Fatalf("the bridge's own route must not count as a clash: %v", err)
 	}
@@ -169,7 +169,7 @@ func TestBridgeRefusesOverlappingSubnet(t *testing.T) {
 	if _, lerr := netlink.LinkByName(br); lerr == nil {
 		t.Errorf("bridge %s was created despite the clash", br)
 	}
-	if _, err := EnginePool(t.TempDir(), br, inside.String()); !errors.Is(err, ErrSubnetInUse) {
+	if _, err := BridgePool(t.TempDir(), br, inside.String()); !errors.Is(err, ErrSubnetInUse) {
 		t.Errorf("EnginePool over a host route: %v", err)
 	}
 }

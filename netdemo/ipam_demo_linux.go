@@ -5,16 +5,13 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 )
 
-// NetworkDir is where network state lives under the data root.
-func NetworkDir(dataRoot string) string { return filepath.Join(dataRoot, "network") }
-
-// EnginePool is the pool the engine allocates containers' addresses from:
-// the bridge's subnet (bip), stored in <data-root>/network. It refuses a
-// subnet that overlaps a route of the host other than the bridge's own.
-func EnginePool(dataRoot, bridge, bip string) (*Pool, error) {
+// BridgePool is the pool a bridge's containers get their addresses from:
+// the bridge's subnet (bip), its state kept in dir (the engine passes
+// <data-root>/network). It refuses a subnet that overlaps a route of the
+// host other than the bridge's own.
+func BridgePool(dir, bridge, bip string) (*Pool, error) {
 	s, err := ParseSubnet(bip)
 	if err != nil {
 		return nil, fmt.Errorf("bip %w", err)
@@ -22,7 +19,7 @@ func EnginePool(dataRoot, bridge, bip string) (*Pool, error) {
 	if err := CheckSubnetFree(s.Net, bridge); err != nil {
 		return nil, fmt.Errorf("bip %q: %w", bip, err)
 	}
-	return NewPool(NetworkDir(dataRoot), s), nil
+	return NewPool(dir, s), nil
 }
 
 // IPAMStep is one operation of the IPAM demo and the pool after it.
@@ -47,11 +44,11 @@ type IPAMResult struct {
 }
 
 // IPAMDemo runs a small pool (gatewayCIDR, such as 10.99.0.1/29) kept
-// under <data-root>/network in a file of its own: it allocates three
+// in dir in a file of its own: it allocates three
 // addresses, releases the middle one, allocates again (the lowest free
 // address comes back), then fills the pool and asks once more, which
 // fails with ErrPoolFull. The pool's files are removed at the end.
-func IPAMDemo(dataRoot, gatewayCIDR string) (res *IPAMResult, err error) {
+func IPAMDemo(dir, gatewayCIDR string) (res *IPAMResult, err error) {
 	s, err := ParseSubnet(gatewayCIDR)
 	if err != nil {
 		return nil, fmt.Errorf("--subnet %w", err)
@@ -62,7 +59,7 @@ func IPAMDemo(dataRoot, gatewayCIDR string) (res *IPAMResult, err error) {
 	if s.Capacity() > 64 {
 		return nil, fmt.Errorf("subnet %s has %d addresses: the demo fills its pool, give it a /26 or smaller", s.Net, s.Capacity())
 	}
-	p := NewPool(NetworkDir(dataRoot), s)
+	p := NewPool(dir, s)
 	p.Name = "demo-" + demoSuffix()
 	var u undo
 	u.push("pool files "+p.Path()+" and its .lock", p.Remove)

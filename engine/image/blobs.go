@@ -45,11 +45,7 @@ func (s *Store) writeBlob(r io.Reader, digest string, size int64) error {
 	if exists(p) {
 		return nil
 	}
-	f, err := os.CreateTemp(s.tmpDir(), "blob-*")
-	if err != nil {
-		return err
-	}
-	return commitTemp(f, p, func(w io.Writer) error {
+	return s.commitTemp(p, func(w io.Writer) error {
 		h := sha256.New()
 		n, err := io.Copy(io.MultiWriter(w, h), r)
 		if err != nil {

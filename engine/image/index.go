@@ -64,7 +64,7 @@ func (s *Store) updateIndex(ctx context.Context, fn func(*v1.IndexManifest) erro
 		return err
 	}
 	trace.Action("write image index", trace.Str("path", s.indexPath()), trace.Int("entries", int64(len(idx.Manifests))))
-	return writeFileAtomic(s.tmpDir(), s.indexPath(), append(b, '\n'))
+	return s.writeFileAtomic(s.indexPath(), append(b, '\n'))
 }
 
 // setName points full at desc: the name leaves any other manifest, and a

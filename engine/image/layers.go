@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/vitro-dev/vitro/engine/image/layer"
+	"github.com/vitro-dev/vitro/internal/fsutil"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"golang.org/x/sys/unix"
 )
@@ -89,11 +90,7 @@ func (s *Store) fetchLayer(ctx context.Context, l v1.Layer, want layer.Digests, 
 	if haveBlob {
 		return false, s.unpackLayer(ctx, cr, want)
 	}
-	f, err := os.CreateTemp(s.tmpDir(), "blob-*")
-	if err != nil {
-		return false, err
-	}
-	return false, commitTemp(f, blobP, func(w io.Writer) error {
+	return false, s.commitTemp(blobP, func(w io.Writer) error {
 		if err := s.unpackLayer(ctx, io.TeeReader(cr, w), want); err != nil {
 			return err
 		}
@@ -153,7 +150,7 @@ func (s *Store) unpackLayer(ctx context.Context, r io.Reader, want layer.Digests
 		return err
 	}
 	done = true
-	return syncDir(filepath.Dir(dst))
+	return fsutil.SyncDir(filepath.Dir(dst))
 }
 
 // syncfs flushes the filesystem holding dir, once per layer rather than

@@ -74,7 +74,7 @@ func (s *Store) Use(ctx context.Context, ref, container string) (*Image, error) 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(s.tmpDir(), filepath.Join(dir, container), nil); err != nil {
+	if err := s.writeFileAtomic(filepath.Join(dir, container), nil); err != nil {
 		return nil, err
 	}
 	return im, nil

@@ -4,6 +4,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,7 +21,8 @@ var forbidden = map[string][]string{
 	"fsdemo":     {"engine", "lessons", "cmd"},
 	"netdemo":    {"engine", "lessons", "cmd"},
 	"internal":   {"engine", "lessons", "cmd", "nsdemo", "cgroupdemo", "fsdemo", "netdemo"},
-	"engine":     {"lessons", "cmd"},
+	"engine":     {"lessons", "cmd", "hostcheck"},
+	"hostcheck":  {"lessons", "cmd"},
 	"lessons":    {"cmd"},
 }
 
@@ -85,5 +87,64 @@ func TestCheckerSeesImports(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("found no engine → demo import: the import walk is broken")
+	}
+}
+
+// mustNotLink maps a package to what it must not link, directly or not.
+// The vitro binary stays small and quick to start: the VM harness (and xz,
+// which it needs for Debian's modules) belongs to the vitro-vm helper and
+// the VM tests, cobra's doc generator (with blackfriday and md2man) to
+// cmd/gendocs. Host checks are not part of the runtime: the engine links
+// neither the VM harness nor hostcheck.
+var mustNotLink = map[string][]string{
+	"cmd/vitro": {"internal/vm", "github.com/ulikunitz/xz", "github.com/spf13/cobra/doc",
+		"github.com/russross/blackfriday", "github.com/cpuguy83/go-md2man"},
+	"engine": {"internal/vm", "hostcheck"},
+}
+
+// deps returns every package pkg links, as go list -deps names them.
+func deps(t *testing.T, pkg string) []string {
+	t.Helper()
+	c := exec.Command("go", "list", "-deps", "./"+pkg)
+	c.Dir = filepath.Join("..", "..")
+	out, err := c.Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./%s: %v", pkg, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// matches reports whether dep is (or is inside) the package named by rule: a
+// rule without a dot is module-local.
+func matches(dep, rule string) bool {
+	if !strings.Contains(rule, ".") {
+		rule = module + rule
+	}
+	return dep == rule || strings.HasPrefix(dep, rule+"/")
+}
+
+func TestBinaryLinksNoHarness(t *testing.T) {
+	for pkg, rules := range mustNotLink {
+		for _, dep := range deps(t, pkg) {
+			for _, r := range rules {
+				if matches(dep, r) {
+					t.Errorf("%s links %s (go list -deps ./%s | grep %s): keep %s out of it", pkg, dep, pkg, r, r)
+				}
+			}
+		}
+	}
+}
+
+// TestLinkCheckSeesDeps guards TestBinaryLinksNoHarness: the packages that
+// are meant to link what vitro must not do show up in the same listing.
+func TestLinkCheckSeesDeps(t *testing.T) {
+	for pkg, want := range map[string]string{"cmd/gendocs": "github.com/spf13/cobra/doc", "internal/vm/cmd/vmtest": "internal/vm"} {
+		found := false
+		for _, dep := range deps(t, pkg) {
+			found = found || matches(dep, want)
+		}
+		if !found {
+			t.Errorf("go list -deps ./%s does not list %s: the link check is broken", pkg, want)
+		}
 	}
 }

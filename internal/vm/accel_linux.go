@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vitro-dev/vitro/internal/fsutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -121,10 +122,7 @@ func saveProbe(r ProbeResult) {
 		return
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
-	tmp := p + ".tmp"
-	if os.WriteFile(tmp, b, 0o644) == nil {
-		os.Rename(tmp, p)
-	}
+	fsutil.WriteFileAtomic(p, b, 0o644, fsutil.NoSync()) // a cache: losing it costs one probe
 }
 
 // ProbeKVM answers whether KVM can boot kernel k: from the cache if it

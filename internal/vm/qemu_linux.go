@@ -50,6 +50,14 @@ type Machine struct {
 	Timeout time.Duration
 	// Console, if not nil, receives the serial console as it arrives.
 	Console io.Writer
+	// Disks are raw disk image files attached as virtio disks
+	// (/dev/vda, /dev/vdb, ... in the guest, which needs the virtio_pci
+	// and virtio_blk modules).
+	Disks []string
+	// Started, if not nil, is called once qemu runs, with its PID and the
+	// moment it was started (the zero of every Boot duration), e.g. to
+	// read its memory while the guest is up.
+	Started func(pid int, at time.Time)
 }
 
 // Boot is what one boot observed.
@@ -109,6 +117,9 @@ func (m Machine) Args() []string {
 		"-initrd", m.Initrd,
 		"-append", strings.Join(cmdline, " "),
 	}
+	for _, d := range m.Disks {
+		args = append(args, "-drive", "file="+d+",format=raw,if=virtio")
+	}
 	cpu := m.CPUModel
 	switch {
 	case cpu != "":
@@ -163,6 +174,9 @@ func (m Machine) Run(ctx context.Context) (*Boot, error) {
 		return nil, fmt.Errorf("vm: starting %s: %w", qemu, err)
 	}
 	b.PID = cmd.Process.Pid
+	if m.Started != nil {
+		m.Started(b.PID, start)
+	}
 	// Until qemu exits (or is killed), which closes the pipe.
 	b.readConsole(out, start, m.Console)
 	werr := cmd.Wait()

@@ -33,6 +33,9 @@ type Spec struct {
 	CPUs     int
 	Timeout  time.Duration
 	Console  io.Writer
+	// Disks and Started: see Machine.
+	Disks   []string
+	Started func(pid int, at time.Time)
 	// Log, if not nil, gets one-line notes on what the harness does
 	// (image size, accelerator and why).
 	Log io.Writer
@@ -94,7 +97,7 @@ func (s Spec) Run(ctx context.Context) (*Boot, error) {
 		logf("accelerator %s: chosen by the caller", accel)
 	}
 	m := Machine{Kernel: k.Path, Initrd: f.Name(), Cmdline: s.Cmdline, MemoryMB: s.MemoryMB, CPUs: s.CPUs,
-		Accel: accel, Timeout: s.Timeout, Console: s.Console}
+		Accel: accel, Timeout: s.Timeout, Console: s.Console, Disks: s.Disks, Started: s.Started}
 	logf("booting %s under %s (%d MiB, %d CPUs)", k.Path, accel, orDefault(s.MemoryMB, 1024), orDefault(s.CPUs, 2))
 	return m.Run(ctx)
 }

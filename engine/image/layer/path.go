@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path"
 	"strings"
+
+	"github.com/vitro-dev/vitro/fsdemo"
 )
 
 // Errors a caller can test with errors.Is.
@@ -17,13 +19,6 @@ var (
 	ErrWhiteout     = errors.New("bad whiteout")
 	ErrSizeMismatch = errors.New("entry data shorter than its header claims")
 	ErrHardlink     = errors.New("bad hardlink target")
-)
-
-// Whiteout names from the OCI image spec (layer.md, "Whiteouts").
-const (
-	WhiteoutPrefix = ".wh."
-	WhiteoutMeta   = ".wh..wh."
-	WhiteoutOpaque = ".wh..wh..opq"
 )
 
 // EntryError is an error about one tar entry.
@@ -73,16 +68,16 @@ const (
 func Classify(rel string) (Kind, string, error) {
 	dir, base := path.Split(rel)
 	dir = path.Clean(dir)
-	if !strings.HasPrefix(base, WhiteoutPrefix) {
+	if !strings.HasPrefix(base, fsdemo.WhiteoutPrefix) {
 		return Plain, rel, nil
 	}
-	if base == WhiteoutOpaque {
+	if base == fsdemo.OpaqueWhiteout {
 		return Opaque, dir, nil
 	}
-	if strings.HasPrefix(base, WhiteoutMeta) {
+	if strings.HasPrefix(base, fsdemo.WhiteoutMeta) {
 		return Meta, rel, nil
 	}
-	target := strings.TrimPrefix(base, WhiteoutPrefix)
+	target := strings.TrimPrefix(base, fsdemo.WhiteoutPrefix)
 	if target == "" || target == "." || target == ".." {
 		return 0, "", fmt.Errorf("%w: %q names no file", ErrWhiteout, base)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vitro-dev/vitro/fsdemo"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"golang.org/x/sys/unix"
 )
@@ -103,8 +104,8 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		}
 		u.res.Opaques++
 		// Shell equivalent: setfattr -n trusted.overlay.opaque -v y dir
-		trace.KernelEvent("lsetxattr", trace.Str("path", p), trace.Str("name", "trusted.overlay.opaque"), trace.Str("value", "y"))
-		return wrap("setxattr trusted.overlay.opaque", p, unix.Lsetxattr(p, "trusted.overlay.opaque", []byte("y"), 0))
+		trace.KernelEvent("lsetxattr", trace.Str("path", p), trace.Str("name", fsdemo.OpaqueXattr), trace.Str("value", "y"))
+		return wrap("setxattr "+fsdemo.OpaqueXattr, p, unix.Lsetxattr(p, fsdemo.OpaqueXattr, []byte("y"), 0))
 	case Deletion:
 		p, err := u.parents(target)
 		if err != nil {

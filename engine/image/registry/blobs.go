@@ -11,6 +11,7 @@ import (
 
 	ggcr "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/vitro-dev/vitro/internal/fsutil"
 )
 
 // diskBlobs stores blobs as files named by digest. Uploads go to a
@@ -66,26 +67,16 @@ func (b diskBlobs) Put(_ context.Context, _ string, h v1.Hash, rc io.ReadCloser)
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "upload-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	sum := sha256.New()
-	_, err = io.Copy(io.MultiWriter(f, sum), rc)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if got := fmt.Sprintf("%x", sum.Sum(nil)); got != h.Hex {
-		return fmt.Errorf("blob upload: digest is sha256:%s, not %s", got, h)
-	}
-	return os.Rename(f.Name(), p)
+	return fsutil.WriteAtomic(p, 0o600, func(w io.Writer) error {
+		sum := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(w, sum), rc); err != nil {
+			return err
+		}
+		if got := fmt.Sprintf("%x", sum.Sum(nil)); got != h.Hex {
+			return fmt.Errorf("blob upload: digest is sha256:%s, not %s", got, h)
+		}
+		return nil
+	}, fsutil.TempDir(filepath.Join(b.dir, "tmp")))
 }
 
 func (b diskBlobs) Delete(_ context.Context, _ string, h v1.Hash) error {
