@@ -38,7 +38,13 @@ func init() {
 			fmt.Fprintln(os.Stderr, "engine-test-run:", err)
 			os.Exit(2)
 		}
-		err := New(&cr.Config).Run(context.Background(), cr.Opts, Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+		e := New(&cr.Config)
+		e.Pause = func(ctx context.Context, p PausePoint) error {
+			fmt.Fprintf(os.Stderr, "paused before step %d/%d (%s)\n", p.Step, p.Of, p.Name)
+			_, err := bufio.NewReader(os.Stdin).ReadString('\n')
+			return err
+		}
+		err := e.Run(context.Background(), cr.Opts, Stdio{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "vitro:", err)
 			os.Exit(exitCodeOf(err))
@@ -261,13 +267,14 @@ func TestTwoContainersOnePort(t *testing.T) {
 	port := freePort(t)
 	spec := fmt.Sprintf("%d:80", port)
 	pr, pw := io.Pipe()
+	e.Pause = pauseOnPipe(pr)
 	first := make(chan error, 1)
 	go func() {
 		first <- e.Run(context.Background(), RunOptions{Image: "busybox", Remove: true, PauseAt: "exec", Publish: []string{spec}, Cmd: []string{"true"}},
 			Stdio{In: pr, Out: io.Discard, Err: io.Discard})
 	}()
 	defer func() {
-		pw.Write([]byte("\n"))
+		go pw.Write([]byte("\n")) // nobody reads it if the run failed before pausing
 		if err := <-first; err != nil {
 			t.Errorf("the first container: %v", err)
 		}
@@ -297,6 +304,14 @@ func TestTwoContainersOnePort(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d DNAT rules for port %d, want the first container's 2 (prerouting, output)", n, port)
+	}
+}
+
+// pauseOnPipe is an Engine.Pause hook that waits for a line on r.
+func pauseOnPipe(r io.Reader) func(context.Context, PausePoint) error {
+	return func(ctx context.Context, p PausePoint) error {
+		_, err := bufio.NewReader(r).ReadString('\n')
+		return err
 	}
 }
 
@@ -334,6 +349,7 @@ func TestTwoDataRootsOneBridge(t *testing.T) {
 	done := make(chan error, 2)
 	for _, e := range []*Engine{e1, e2} {
 		pr, pw := io.Pipe()
+		e.Pause = pauseOnPipe(pr)
 		ins = append(ins, pw)
 		go func(e *Engine) {
 			done <- e.Run(context.Background(), RunOptions{Image: "busybox", Remove: true, PauseAt: "exec", Cmd: []string{"true"}},
@@ -355,7 +371,7 @@ func TestTwoDataRootsOneBridge(t *testing.T) {
 		t.Errorf("the refused run left %d records", len(cs))
 	}
 	for _, pw := range ins {
-		pw.Write([]byte("\n"))
+		go pw.Write([]byte("\n"))
 	}
 	for range ins {
 		if err := <-done; err != nil {
