@@ -73,10 +73,12 @@ const (
 // does not offer (not mounted on v1, not in cgroup.controllers on v2).
 var ErrNoController = errors.New("controller not available")
 
-// Controllers vitro manages. Other hierarchies (devices, blkio,
-// name=systemd) are left alone.
+// Controllers vitro manages. Other hierarchies (blkio, name=systemd)
+// are left alone. v1's devices controller is what keeps a container from
+// the host's disks (see SetDevices); v2 has no such controller: an eBPF
+// program does that job there.
 var (
-	v1Wanted = []string{"cpu", "cpuacct", "cpuset", "freezer", "memory", "pids"}
+	v1Wanted = []string{"cpu", "cpuacct", "cpuset", "devices", "freezer", "memory", "pids"}
 	v2Wanted = []string{"cpu", "cpuset", "memory", "pids"}
 )
 

@@ -31,7 +31,9 @@ the layers unpacked once under <data-root>/layers, shared by every image that ha
 	})
 }
 
-func openStore(g *Globals) (*image.Store, error) { return image.Open(g.Config.DataRoot) }
+func openStore(g *Globals) (*image.Store, error) {
+	return image.Open(g.Config.DataRoot, image.WithMaxLayerSize(g.Config.MaxLayerBytes()))
+}
 
 // imageRow is one line of `vitro images`; its fields are what --format
 // templates use ('{{.Repository}}:{{.Tag}}').

@@ -4,12 +4,11 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/vitro-dev/vitro/engine"
+	"github.com/vitro-dev/vitro/internal/table"
 	"github.com/vitro-dev/vitro/netdemo"
 )
 
@@ -30,13 +29,6 @@ the addresses in use.`,
 		n.AddCommand(netVethCmd(), netBridgeCmd(), netIPAMCmd(g), netPublishCmd(), netInfoCmd(g))
 		root.AddCommand(n)
 	})
-}
-
-func fmtRTT(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	return d.Round(time.Microsecond).String()
 }
 
 // pauseOption is --pause: the demo stops with everything in place, prints
@@ -68,10 +60,6 @@ func pauseOption(c *cobra.Command, pause bool) []netdemo.Option {
 
 const pauseHelp = "stop once everything is made, print commands to inspect it from another terminal, clean up on Enter"
 
-func printRemoved(w io.Writer, removed []string) {
-	fmt.Fprintf(w, "\nRemoved: %s\n", strings.Join(removed, ", "))
-}
-
 func netVethCmd() *cobra.Command {
 	var format string
 	var pause bool
@@ -89,47 +77,12 @@ each kernel learn. The host's namespace is never touched.`,
 			if err != nil {
 				return err
 			}
-			w := c.OutOrStdout()
-			if !isTable(format) {
-				return render(w, format, res, nil)
-			}
-			fmt.Fprintf(w, "Two new network namespaces (the host's is net:[%d]), joined by a veth pair:\n\n", res.HostInode)
-			t := &Table{Header: []string{"netns", "inode", "interface", "ifindex", "peer ifindex", "mac", "address"}}
-			for _, e := range res.Ends {
-				t.Append(e.NS, fmt.Sprint(e.Inode), e.If, fmt.Sprint(e.Ifindex), fmt.Sprint(e.PeerIfindex), e.MAC, e.Address)
-			}
-			if err := writeTable(w, t); err != nil {
-				return err
-			}
-			fmt.Fprintln(w, "\nICMP echo, sent from a raw socket opened inside each namespace:")
-			if err := writeTable(w, pingTable(res.Pings)); err != nil {
-				return err
-			}
-			fmt.Fprintln(w, "\nARP entries the kernel learnt (ip -n NETNS neigh):")
-			t = &Table{Header: []string{"netns", "interface", "neighbour", "mac", "state"}}
-			for _, e := range res.Ends {
-				for _, n := range e.Neighbours {
-					t.Append(e.NS, e.If, n.IP, n.MAC, n.State)
-				}
-			}
-			if err := writeTable(w, t); err != nil {
-				return err
-			}
-			printRemoved(w, res.Removed)
-			return nil
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().BoolVar(&pause, "pause", false, pauseHelp)
 	addFormatFlag(c, &format)
 	return c
-}
-
-func pingTable(ps []netdemo.PingResult) *Table {
-	t := &Table{Header: []string{"from", "to", "sent", "received", "rtt"}}
-	for _, p := range ps {
-		t.Append(p.From, p.To, fmt.Sprint(p.Sent), fmt.Sprint(p.Received), fmtRTT(p.RTT))
-	}
-	return t
 }
 
 func netBridgeCmd() *cobra.Command {
@@ -153,54 +106,7 @@ learnt on that namespace's port.`,
 			if err != nil {
 				return err
 			}
-			w := c.OutOrStdout()
-			if !isTable(format) {
-				return render(w, format, res, nil)
-			}
-			fmt.Fprintf(w, "Bridge %s (ifindex %d) with %d namespaces:\n\n", res.Bridge, res.Index, len(res.Endpoints))
-			t := &Table{Header: []string{"netns", "inode", "bridge port", "port ifindex", "eth0 ifindex", "eth0 peer", "eth0 mac", "address"}}
-			for i, ep := range res.Endpoints {
-				t.Append(res.Hosts[i], fmt.Sprint(ep.NSInode), ep.HostIf, fmt.Sprint(ep.HostIndex), fmt.Sprint(ep.Index), fmt.Sprint(ep.PeerIndex), ep.MAC, ep.Address)
-			}
-			if err := writeTable(w, t); err != nil {
-				return err
-			}
-			fmt.Fprintln(w, "\nReachability (one ICMP echo each; row pings column; cell = round trip):")
-			m := &Table{Header: []string{"from \\ to"}}
-			for _, ep := range res.Endpoints {
-				m.Header = append(m.Header, strings.Split(ep.Address, "/")[0])
-			}
-			for i, row := range res.Matrix {
-				cells := []string{res.Hosts[i]}
-				for j, p := range row {
-					switch {
-					case i == j:
-						cells = append(cells, "-")
-					case p.OK():
-						cells = append(cells, "ok "+fmtRTT(p.RTT))
-					default:
-						cells = append(cells, "FAIL")
-					}
-				}
-				m.Append(cells...)
-			}
-			if err := writeTable(w, m); err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "\nMAC table of %s (bridge fdb show br %s):\n", res.Bridge, res.Bridge)
-			t = &Table{Header: []string{"mac", "port", "kind", "whose"}}
-			for _, e := range res.FDB {
-				kind, whose := "learnt", e.Owner
-				if e.Permanent {
-					kind, whose = "permanent", "the port itself"
-				}
-				t.Append(e.MAC, e.Port, kind, whose)
-			}
-			if err := writeTable(w, t); err != nil {
-				return err
-			}
-			printRemoved(w, res.Removed)
-			return nil
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().IntVar(&hosts, "hosts", 3, "how many namespaces to attach (2–16)")
@@ -229,34 +135,12 @@ The pool's own files are removed at the end; the engine's pool is untouched.`,
 			if err != nil {
 				return err
 			}
-			w := c.OutOrStdout()
-			if !isTable(format) {
-				return render(w, format, res, nil)
-			}
-			fmt.Fprintf(w, "Pool %s: gateway %s, %d addresses for containers (network and broadcast excluded)\nState file: %s\n\n",
-				res.Subnet, res.Gateway, res.Capacity, res.StateFile)
-			t := &Table{Header: []string{"#", "op", "owner", "address", "in use", "free", "error"}}
-			for i, s := range res.Steps {
-				t.Append(fmt.Sprint(i+1), s.Op, s.Owner, orDash(s.Address), fmt.Sprint(s.InUse), fmt.Sprint(s.Free), s.Error)
-			}
-			if err := writeTable(w, t); err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "\nThe state file when the pool was full:\n%s", res.State)
-			printRemoved(w, res.Removed)
-			return nil
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().StringVar(&subnet, "subnet", "10.99.0.1/29", "the pool's gateway address and prefix, as bip is written (at most 64 addresses)")
 	addFormatFlag(c, &format)
 	return c
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func netPublishCmd() *cobra.Command {
@@ -291,28 +175,7 @@ route_localnet is set on the bridge (see docs/networking.md).`,
 			if err != nil {
 				return err
 			}
-			w := c.OutOrStdout()
-			if !isTable(format) {
-				return render(w, format, res, nil)
-			}
-			fmt.Fprintf(w, "Bridge     %s  %s/%s (gateway), route_localnet=%s\n", res.Bridge.Name, res.Bridge.Gateway,
-				strings.Split(res.Bridge.Subnet, "/")[1], res.RouteLocalnet)
-			fmt.Fprintf(w, "Container  eth0 %s in netns inode %d, veth peer %s on the bridge\n", res.Endpoint.Address, res.Endpoint.NSInode, res.Endpoint.HostIf)
-			fmt.Fprintf(w, "Server     %s\n", res.Server)
-			fmt.Fprintf(w, "Published  %s -> %s:%d\n\n", res.Published.Mapping, res.Published.ContainerIP, res.Published.Mapping.ContainerPort)
-			for _, r := range res.Requests {
-				fmt.Fprintf(w, "Request from %s to %s\nAnswer: %s\n\n", r.From, r.To, r.Reply)
-			}
-			fmt.Fprintf(w, "Rules of nft table ip %s after the requests (nft -a list table ip %s):\n", res.Published.Table, res.Published.Table)
-			t := &Table{Header: []string{"chain", "handle", "rule", "packets", "bytes"}}
-			for _, r := range res.Rules {
-				t.Append(r.Chain, fmt.Sprint(r.Handle), r.Rule, fmt.Sprint(r.Packets), fmt.Sprint(r.Bytes))
-			}
-			if err := writeTable(w, t); err != nil {
-				return err
-			}
-			printRemoved(w, res.Removed)
-			return nil
+			return writeTables(c.OutOrStdout(), format, res, res.Tables)
 		},
 	}
 	c.Flags().StringVarP(&spec, "publish", "p", "80", "port to publish: [IP:][HOST:]CONTAINER[/tcp|/udp]; no HOST means a free port")
@@ -352,13 +215,13 @@ inUse, capacity, natTable, natRules, natError, routeClash.`,
 			t := &Table{Header: []string{"item", "value"}}
 			state := "absent (created by the first 'vitro run')"
 			if in.Exists {
-				state = fmt.Sprintf("%s, ifindex %d, mac %s", in.State, in.Ifindex, orDash(in.MAC))
+				state = fmt.Sprintf("%s, ifindex %d, mac %s", in.State, in.Ifindex, table.OrDash(in.MAC))
 			}
 			t.Append("Bridge", in.Bridge+": "+state)
 			t.Append("Subnet (bip)", fmt.Sprintf("%s, gateway %s, %d addresses for containers", in.Subnet, in.Gateway, in.Capacity))
 			if in.Exists {
-				t.Append("Addresses on the bridge", orDash(strings.Join(in.Addresses, " ")))
-				t.Append("Ports", orDash(strings.Join(in.Ports, " ")))
+				t.Append("Addresses on the bridge", table.OrDash(strings.Join(in.Addresses, " ")))
+				t.Append("Ports", table.OrDash(strings.Join(in.Ports, " ")))
 			}
 			if in.RouteClash != "" {
 				t.Append("Route clash", in.RouteClash)
@@ -381,7 +244,7 @@ inUse, capacity, natTable, natRules, natError, routeClash.`,
 			fmt.Fprintf(w, "\nAddresses in use (%d of the %d for containers, and the gateway):\n", containers, in.Capacity)
 			u := &Table{Header: []string{"address", "owner", "mac", "since", "seen in"}}
 			for _, a := range in.InUse {
-				u.Append(a.Address, orDash(a.Owner), orDash(a.MAC), orDash(a.Since), a.Source)
+				u.Append(a.Address, table.OrDash(a.Owner), table.OrDash(a.MAC), table.OrDash(a.Since), a.Source)
 			}
 			if err := writeTable(w, u); err != nil {
 				return err

@@ -78,7 +78,7 @@ type cgroupHandle = *cgroupdemo.Cgroup
 
 // createCgroup makes vitro/<id> in every hierarchy and writes the limits,
 // through cgroupdemo's one applier, which traces each write.
-func createCgroup(id string, l limits) (cgroupHandle, error) {
+func createCgroup(id string, l limits, devices []cgroupdemo.DeviceRule) (cgroupHandle, error) {
 	d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
 	if err != nil {
 		return nil, err
@@ -88,6 +88,12 @@ func createCgroup(id string, l limits) (cgroupHandle, error) {
 		return nil, err
 	}
 	if err := cg.Set(l.res); err != nil {
+		cg.Remove()
+		return nil, err
+	}
+	// Before init joins: a container never runs a moment with the host's
+	// disks in reach.
+	if err := cg.SetDevices(devices); err != nil {
 		cg.Remove()
 		return nil, err
 	}

@@ -48,6 +48,7 @@ type rootfsSpec struct {
 	ReadOnly []string       // paths made read-only inside the container
 	RootRO   bool           // --read-only
 	Hostname string
+	Devices  []fsdemo.DeviceNode // --device nodes, made after pivot_root
 }
 
 // rootfsReady is init's report after step 3.
@@ -134,6 +135,11 @@ func buildRootfs(rs rootfsSpec) error {
 	if err := fsdemo.PivotRoot(rs.Root); err != nil {
 		return err
 	}
+	for _, n := range rs.Devices {
+		if err := fsdemo.MakeDeviceNode(n); err != nil {
+			return err
+		}
+	}
 	var post []fsdemo.Mount
 	post = append(post, fsdemo.MaskPaths(rs.Masked)...)
 	post = append(post, fsdemo.ReadOnlyMounts(rs.ReadOnly)...)
@@ -157,6 +163,9 @@ func execProgram(es execSpec) (int, error) {
 	// Credentials, capabilities and the bounding set are per thread until
 	// execve: do all of it, and the execve, on this one thread.
 	runtime.LockOSThread()
+	if err := newSessionKeyring(); err != nil {
+		return ExitVitroError, err
+	}
 	id, err := lookupUser("", es.User)
 	if err != nil {
 		return ExitVitroError, err

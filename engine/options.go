@@ -40,7 +40,8 @@ type RunOptions struct {
 	CapAdd      []string
 	CapDrop     []string
 	ReadOnly    bool
-	SecurityOpt []string // no-new-privileges
+	SecurityOpt []string // no-new-privileges, seccomp=unconfined|FILE
+	Devices     []string // --device HOST[:CONTAINER[:PERMS]]
 
 	PauseAt string // --pause-at: a step number or name; Engine.Pause waits there
 }

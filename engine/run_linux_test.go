@@ -23,7 +23,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	if reexec.Init() {
+	if reexec.Init() || testenv.RunProbe() {
 		return
 	}
 	os.Exit(m.Run())

@@ -33,7 +33,11 @@ func (r *run) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cg, err := createCgroup(c.ID, limits)
+	devs, err := resolveDevices(r.o)
+	if err != nil {
+		return err
+	}
+	cg, err := createCgroup(c.ID, limits, devs.Rules)
 	if err != nil {
 		return err
 	}
@@ -242,6 +246,9 @@ func (r *run) checkOptions() error {
 		}
 	}
 	if _, err := noNewPrivs(r.o.SecurityOpt); err != nil {
+		return err
+	}
+	if _, err := resolveDevices(r.o); err != nil {
 		return err
 	}
 	return nil

@@ -24,7 +24,7 @@ type imageInfo struct {
 // image is step 1: look the image up in the local store; if it is not
 // there, pull it from the registry (mirrors first).
 func (r *run) image(ctx context.Context) error {
-	store, err := image.Open(r.e.Config.DataRoot)
+	store, err := image.Open(r.e.Config.DataRoot, image.WithMaxLayerSize(r.e.Config.MaxLayerBytes()))
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,11 @@ func (r *run) rootfs(ctx context.Context) error {
 	spec := rootfsSpec{
 		Mounts: mounts, Root: merged, Hostname: c.Config.Hostname, RootRO: r.o.ReadOnly,
 	}
+	devs, err := resolveDevices(r.o)
+	if err != nil {
+		return err
+	}
+	spec.Devices = devs.Nodes
 	if !r.o.Privileged {
 		spec.Masked, spec.ReadOnly = fsdemo.MaskedPaths, fsdemo.ReadOnlyPaths
 	}

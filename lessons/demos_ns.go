@@ -68,14 +68,6 @@ func (r *NSDemo) Evidence() []Evidence {
 		"only the "+r.Type+" namespace is new", "namespaces with a new inode: %s", strings.Join(diff, ", ")))
 }
 
-func oneLine(s string) string {
-	s = strings.ReplaceAll(s, "\n", " · ")
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
-	return s
-}
-
 func runUTS(ctx context.Context, o Options) (nsdemo.Outcome, func() []Evidence, error) {
 	want := o.String("hostname", nsdemo.DefaultHostname)
 	r, err := nsdemo.UTS(ctx, nsdemo.Options{Hostname: want})

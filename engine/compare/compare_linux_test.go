@@ -61,7 +61,7 @@ func compareEnv(t *testing.T) (Options, string) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building %s: %v\n%s", HelperName, err, out)
 	}
-	return Options{Config: cfg, Quick: true, Runs: 2, VMHelper: helper, Budget: 1 << 30}, tmp
+	return Options{Config: cfg, Quick: true, Runs: 2, VMHelper: helper, Budget: 1 << 30, With: Extras}, tmp
 }
 
 // TestCompareQuickEndToEnd runs compare --quick --runs 2 with the VM
@@ -79,13 +79,15 @@ func TestCompareQuickEndToEnd(t *testing.T) {
 	if len(steps) == 0 {
 		t.Error("no progress was reported")
 	}
-	if len(r.Contenders) != 3 {
-		t.Fatalf("contenders %+v, want host, vitro, vm", r.Contenders)
+	if len(r.Contenders) != 6 {
+		t.Fatalf("contenders %+v, want host, vitro, vm, runc, crun, docker", r.Contenders)
 	}
-	for _, c := range r.Contenders {
-		if !c.Available {
-			t.Errorf("%s was not measured: %s", c.Name, c.Note)
-		}
+	// host, vitro and the VM must be measured, and runc where it is
+	// installed (make setup installs it); crun and docker may say why not
+	// (crun refuses hybrid cgroup hosts; docker needs DOCKER_HOST).
+	must := map[string]bool{"host": true, "vitro": true, "vm": true}
+	if _, err := exec.LookPath("runc"); err == nil {
+		must["runc"] = true
 	}
 	units := map[string]string{"start": "ms", "memory": "MiB", "disk": "MiB", "cpu": "× host", "syscall": "× host",
 		"io": "MB/s", "density": "instances", "isolation": "PIDs"}
@@ -94,6 +96,12 @@ func TestCompareQuickEndToEnd(t *testing.T) {
 			t.Errorf("row %s: unit %q, want %q", row.ID, row.Unit, want)
 		}
 		for _, c := range row.Cells {
+			if !must[c.Contender] {
+				if c.Stat == nil && c.Missing == "" {
+					t.Errorf("row %s, %s: neither a figure nor why not", row.ID, c.Contender)
+				}
+				continue
+			}
 			if row.ID == "kernel" {
 				if c.Text == "" || c.Text == "—" || !strings.HasPrefix(c.Detail, "Linux version") {
 					t.Errorf("kernel of %s: %q / %q", c.Contender, c.Text, c.Detail)
@@ -160,6 +168,9 @@ func noLeftovers(t *testing.T, o Options, m *made, tmp string) {
 				}
 			}
 		}
+	}
+	if ds, _ := filepath.Glob("/sys/fs/cgroup/*/" + ociCgroupParent); len(ds) > 0 {
+		t.Errorf("runtime cgroup parents left: %s", strings.Join(ds, ", "))
 	}
 	for _, dir := range m.seen["cgroup"] {
 		if _, err := os.Stat(dir); err == nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -57,6 +58,10 @@ func startCmd(ctx context.Context, cmd *exec.Cmd, idle bool, mem func(pid int) (
 	if err != nil {
 		return nil, err
 	}
+	stderr := &lockedBuffer{}
+	if cmd.Stderr == nil {
+		cmd.Stderr = stderr
+	}
 	var stdin *os.File
 	if idle {
 		r, w, err := os.Pipe()
@@ -89,6 +94,13 @@ func startCmd(ctx context.Context, cmd *exec.Cmd, idle bool, mem func(pid int) (
 		case <-ctx.Done():
 			syscall.Kill(-pid, syscall.SIGKILL)
 			werr = <-done
+		}
+		if werr != nil && stderr.Len() > 0 {
+			msg := strings.TrimSpace(stderr.String())
+			if len(msg) > 300 {
+				msg = msg[len(msg)-300:]
+			}
+			werr = fmt.Errorf("%w: %s", werr, msg)
 		}
 		close(finished)
 	}()

@@ -101,31 +101,13 @@ func memoryCgroupDir(pid int) (string, string, error) {
 			}
 		}
 	}
-	mounts, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return "", "", err
-	}
 	var v1Mount, v2Mount string
-	for _, l := range strings.Split(string(mounts), "\n") {
-		pre, post, ok := strings.Cut(l, " - ")
-		if !ok {
-			continue
-		}
-		pf, qf := strings.Fields(pre), strings.Fields(post)
-		if len(pf) < 5 || len(qf) < 3 {
-			continue
-		}
-		switch qf[0] {
-		case "cgroup":
-			for _, o := range strings.Split(qf[2], ",") {
-				if o == "memory" && v1Mount == "" {
-					v1Mount = pf[4]
-				}
-			}
-		case "cgroup2":
-			if v2Mount == "" {
-				v2Mount = pf[4]
-			}
+	for _, m := range cgroupMounts() {
+		switch {
+		case m.v2 && v2Mount == "":
+			v2Mount = m.dir
+		case m.opts["memory"] && v1Mount == "":
+			v1Mount = m.dir
 		}
 	}
 	switch {
@@ -135,6 +117,46 @@ func memoryCgroupDir(pid int) (string, string, error) {
 		return filepath.Join(v2Mount, v2), "memory.current", nil
 	}
 	return "", "", fmt.Errorf("process %d: no memory cgroup found in /proc/%d/cgroup", pid, pid)
+}
+
+type cgroupMount struct {
+	dir  string
+	v2   bool
+	opts map[string]bool
+}
+
+// cgroupMounts lists the cgroup hierarchies mounted here, from
+// /proc/self/mountinfo.
+func cgroupMounts() []cgroupMount {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var out []cgroupMount
+	for _, l := range strings.Split(string(b), "\n") {
+		pre, post, ok := strings.Cut(l, " - ")
+		if !ok {
+			continue
+		}
+		pf, qf := strings.Fields(pre), strings.Fields(post)
+		if len(pf) < 5 || len(qf) < 3 || (qf[0] != "cgroup" && qf[0] != "cgroup2") {
+			continue
+		}
+		m := cgroupMount{dir: pf[4], v2: qf[0] == "cgroup2", opts: map[string]bool{}}
+		for _, o := range strings.Split(qf[2], ",") {
+			m.opts[o] = true
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// removeEmptyCgroup removes the directory name in every hierarchy where
+// it is left empty (runc removes a container's cgroup, not its parent).
+func removeEmptyCgroup(name string) {
+	for _, m := range cgroupMounts() {
+		os.Remove(filepath.Join(m.dir, name))
+	}
 }
 
 // memAvailable is MemAvailable from /proc/meminfo, in bytes.

@@ -125,19 +125,38 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ms []*Measured
+	ms := make([]*Measured, len(cs))
 	for i, c := range cs {
-		m := &Measured{Info: c.info()}
-		ms = append(ms, m)
+		ms[i] = &Measured{Info: c.info()}
+	}
+	progress := func(i int) func(string, int, int) {
+		return func(what string, n, of int) {
+			if o.Progress != nil {
+				o.Progress(fmt.Sprintf("[%d/%d] %s: %s", i+1, len(cs), ms[i].Info.Name, what), n, of)
+			}
+		}
+	}
+	// The runs go round the contenders, so that a burst of load on the
+	// machine falls on all of them alike, not on one column.
+	for run := 0; run < o.Runs; run++ {
+		for i, c := range cs {
+			if ms[i].Info.Available && ms[i].Err == "" {
+				measureRun(ctx, c, ms[i], sizes, run, o.Runs, progress(i))
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+		}
+	}
+	for i, c := range cs {
+		m := ms[i]
 		if !m.Info.Available {
 			continue
 		}
-		p := func(what string, n, of int) {
-			if o.Progress != nil {
-				o.Progress(fmt.Sprintf("[%d/%d] %s: %s", i+1, len(cs), m.Info.Name, what), n, of)
-			}
+		if m.Err == "" {
+			m.Disk = c.disk()
+			m.Density = density(ctx, c, m, o, progress(i))
 		}
-		measure(ctx, c, m, o, sizes, p)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -164,33 +183,32 @@ func contenders(ctx context.Context, o Options, busybox, tmp string) ([]contende
 		cs = append(cs, newVM(ctx, o.VMHelper, busybox, tmp, o.VMTimeout))
 	}
 	for _, w := range o.With {
-		cs = append(cs, newExtra(w))
+		switch w {
+		case "runc", "crun":
+			cs = append(cs, newOCI(w, v.img, tmp))
+		case "docker":
+			cs = append(cs, newDocker(ctx))
+		}
 	}
 	return cs, nil
 }
 
-// measure runs the script Runs times, then the density instances.
-func measure(ctx context.Context, c contender, m *Measured, o Options, sizes Sizes, p func(string, int, int)) {
+// measureRun runs the script once more in c.
+func measureRun(ctx context.Context, c contender, m *Measured, sizes Sizes, run, runs int, p func(string, int, int)) {
 	script := c.script(sizes)
-	for i := 0; i < o.Runs && ctx.Err() == nil; i++ {
-		p("start, memory and workloads", i+1, o.Runs)
-		s, mem, err := runOnce(ctx, c, script)
-		if err != nil && m.Info.Kind == "vm" && isTimeout(err) && ctx.Err() == nil {
-			p("the boot hung and was killed; once more", i+1, o.Runs)
-			s, mem, err = runOnce(ctx, c, script)
-		}
-		if err != nil {
-			m.Err = err.Error()
-			return
-		}
-		m.Samples = append(m.Samples, s)
-		if mem.Main > 0 {
-			m.Memory = append(m.Memory, mem)
-		}
+	p("start, memory and workloads", run+1, runs)
+	s, mem, err := runOnce(ctx, c, script)
+	if err != nil && m.Info.Kind == "vm" && isTimeout(err) && ctx.Err() == nil {
+		p("the boot hung and was killed; once more", run+1, runs)
+		s, mem, err = runOnce(ctx, c, script)
 	}
-	m.Disk = c.disk()
-	if ctx.Err() == nil {
-		m.Density = density(ctx, c, m, o, p)
+	if err != nil {
+		m.Err = err.Error()
+		return
+	}
+	m.Samples = append(m.Samples, s)
+	if mem.Main > 0 {
+		m.Memory = append(m.Memory, mem)
 	}
 }
 
@@ -338,20 +356,4 @@ func hostInfo() HostInfo {
 		h.Virtualized = "a virtual machine (cpuinfo: hypervisor)"
 	}
 	return h
-}
-
-// extra is a --with runtime this version cannot drive yet.
-type extra struct{ name string }
-
-func newExtra(name string) contender { return extra{name} }
-
-func (x extra) info() ContenderInfo {
-	return ContenderInfo{Name: x.name, Kind: "container", Available: false,
-		Note: "not measured: this version of vitro compare does not drive " + x.name + " yet"}
-}
-func (x extra) script(Sizes) string { return "" }
-func (x extra) disk() Disk          { return Disk{} }
-func (x extra) close()              {}
-func (x extra) start(context.Context, string, bool) (*instance, error) {
-	return nil, fmt.Errorf("%s: not supported", x.name)
 }

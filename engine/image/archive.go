@@ -238,7 +238,9 @@ func (s *Store) loadOCI(ctx context.Context, path, source string, p Progress) ([
 	if err != nil {
 		return nil, err
 	}
-	_, err = layer.Unpack(ctx, f, dir, layer.Options{})
+	// The archive holds every layer of its images, compressed: it is
+	// not one layer, so no size bound, but the free-space guard holds.
+	_, err = layer.Unpack(ctx, f, dir, layer.Options{MaxSize: -1})
 	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", source, err)

@@ -127,13 +127,13 @@ func (s *Store) unpackLayer(ctx context.Context, r io.Reader, want layer.Digests
 	if trace.Enabled(trace.Steps) {
 		trace.Shellf("tar -xzpf <blob %s> -C %s --xattrs  # then: .wh.* → mknod c 0 0, .wh..wh..opq → setfattr trusted.overlay.opaque=y", ShortID(want.Digest), dst+"/diff")
 	}
-	res, _, err := layer.Apply(ctx, r, want, diff, layer.Options{})
+	res, _, err := layer.Apply(ctx, r, want, diff, layer.Options{MaxSize: s.maxLayer})
 	if err != nil {
 		return fmt.Errorf("unpacking layer %s: %w", want.Digest, err)
 	}
 	trace.Action("unpack layer", trace.Str("diffID", want.DiffID), trace.Str("dir", dst),
 		trace.Int("files", int64(res.Files)), trace.Int("dirs", int64(res.Dirs)), trace.Int("whiteouts", int64(res.Whiteouts)),
-		trace.Int("opaque", int64(res.Opaques)), trace.Int("bytes", res.Bytes), trace.Dur("took", time.Since(start)))
+		trace.Int("opaque", int64(res.Opaques)), trace.Int("bytes", res.Bytes), trace.Int("bytes on disk", res.Written), trace.Dur("took", time.Since(start)))
 	meta, _ := json.Marshal(layerMeta{DiffID: want.DiffID, Digest: want.Digest, Size: res.Bytes,
 		Files: res.Files + res.Dirs + res.Symlinks + res.Hardlinks, Unpacked: time.Now().UTC()})
 	if err := os.WriteFile(filepath.Join(tmp, "layer.json"), meta, 0o600); err != nil {

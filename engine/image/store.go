@@ -18,11 +18,24 @@ type Store struct {
 	root   string // <data-root>
 	dir    string // <data-root>/images
 	layers string // <data-root>/layers
+	// maxLayer bounds what one layer may unpack (layer.Options.MaxSize).
+	maxLayer int64
 }
 
+// Option configures a Store.
+type Option func(*Store)
+
+// WithMaxLayerSize bounds what one layer may unpack: its uncompressed tar
+// and its files' apparent sizes (layer.Options.MaxSize). The default is
+// layer.DefaultMaxSize, 8 GiB; config.json's max-layer-size sets it.
+func WithMaxLayerSize(n int64) Option { return func(s *Store) { s.maxLayer = n } }
+
 // Open opens (creating when needed) the store under dataRoot.
-func Open(dataRoot string) (*Store, error) {
+func Open(dataRoot string, opts ...Option) (*Store, error) {
 	s := &Store{root: dataRoot, dir: filepath.Join(dataRoot, "images"), layers: filepath.Join(dataRoot, "layers")}
+	for _, o := range opts {
+		o(s)
+	}
 	for _, d := range []string{
 		filepath.Join(s.dir, "blobs", "sha256"), filepath.Join(s.dir, "tmp"), filepath.Join(s.dir, "uses"),
 		filepath.Join(s.layers, "sha256"), filepath.Join(s.layers, "tmp"),

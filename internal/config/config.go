@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	units "github.com/docker/go-units"
 )
 
 // Defaults.
@@ -26,6 +28,14 @@ const (
 	DefaultBridge       = "vitro0"
 	DefaultBIP          = "10.98.0.1/16"
 	DefaultCgroupDriver = "cgroupfs"
+	// DefaultMaxLayerSize bounds what one image layer may unpack. Real
+	// images' biggest layers (CUDA, machine-learning toolchains) are a
+	// few GiB; a layer claiming more is likelier a mistake or an attack (a
+	// gzip bomb, a terabyte sparse file) than an image anyone needs.
+	DefaultMaxLayerSize = "8GiB"
+	// minMaxLayerSize is the smallest max-layer-size accepted: below it
+	// even the busybox image would not unpack.
+	minMaxLayerSize = 1 << 20
 )
 
 // Config is the parsed file. JSON names are the file's keys.
@@ -39,6 +49,7 @@ type Config struct {
 	BIP                string   `json:"bip"`
 	ExecOpts           []string `json:"exec-opts"` // native.cgroupdriver=cgroupfs, the only driver vitro has
 	LiveRestore        bool     `json:"live-restore"`
+	MaxLayerSize       string   `json:"max-layer-size"` // "8GiB": the most one layer may unpack
 }
 
 // Default returns the configuration used when there is no file.
@@ -49,6 +60,7 @@ func Default() *Config {
 		StorageDriver: DefaultStorageDriver,
 		Bridge:        DefaultBridge,
 		BIP:           DefaultBIP,
+		MaxLayerSize:  DefaultMaxLayerSize,
 	}
 }
 
@@ -66,6 +78,7 @@ var keyTypes = map[string]string{
 	"data-root": "string", "exec-root": "string", "storage-driver": "string",
 	"registry-mirrors": "list of strings", "insecure-registries": "list of strings",
 	"bridge": "string", "bip": "string", "exec-opts": "list of strings", "live-restore": "boolean",
+	"max-layer-size": "string",
 }
 
 // Error is a problem with one key of the file.
@@ -121,6 +134,7 @@ func Parse(path string, b []byte) (*Config, error) {
 		"data-root": &c.DataRoot, "exec-root": &c.ExecRoot, "storage-driver": &c.StorageDriver,
 		"registry-mirrors": &c.RegistryMirrors, "insecure-registries": &c.InsecureRegistries,
 		"bridge": &c.Bridge, "bip": &c.BIP, "exec-opts": &c.ExecOpts, "live-restore": &c.LiveRestore,
+		"max-layer-size": &c.MaxLayerSize,
 	}
 	for _, k := range keys {
 		if err := json.Unmarshal(raw[k], fields[k]); err != nil {
@@ -181,7 +195,33 @@ func (c *Config) Validate(path string) error {
 			return bad("exec-opts", o, "native.cgroupdriver must be cgroupfs")
 		}
 	}
+	if _, err := ParseSize(c.MaxLayerSize); err != nil {
+		return bad("max-layer-size", c.MaxLayerSize, err.Error())
+	}
 	return nil
+}
+
+// MaxLayerBytes is max-layer-size in bytes (the default's when the value
+// is invalid, which Validate reports).
+func (c *Config) MaxLayerBytes() int64 {
+	n, err := ParseSize(c.MaxLayerSize)
+	if err != nil {
+		n, _ = ParseSize(DefaultMaxLayerSize)
+	}
+	return n
+}
+
+// ParseSize parses a size such as "8GiB", "500MB" or "1g" (binary
+// multiples: 1 GB = 1 GiB, as docker's --memory) of at least 1 MiB.
+func ParseSize(s string) (int64, error) {
+	n, err := units.RAMInBytes(s)
+	if err != nil || s == "" {
+		return 0, errors.New("want a size such as \"8GiB\" or \"500MB\"")
+	}
+	if n < minMaxLayerSize {
+		return 0, errors.New("must be at least 1MiB: smaller, not even the busybox image unpacks")
+	}
+	return n, nil
 }
 
 // CgroupDriver returns the driver named by exec-opts, cgroupfs by default.

@@ -20,7 +20,8 @@ func TestMissingFileGivesDefaults(t *testing.T) {
 func TestValidFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "config.json")
 	os.WriteFile(p, []byte(`{"data-root":"/srv/vitro","bip":"10.50.0.1/24","registry-mirrors":["http://127.0.0.1:5000"],
-		"insecure-registries":["127.0.0.1:5000","10.0.0.0/8"],"exec-opts":["native.cgroupdriver=cgroupfs"],"live-restore":true}`), 0o644)
+		"insecure-registries":["127.0.0.1:5000","10.0.0.0/8"],"exec-opts":["native.cgroupdriver=cgroupfs"],"live-restore":true,
+		"max-layer-size":"512MiB"}`), 0o644)
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
@@ -30,6 +31,12 @@ func TestValidFile(t *testing.T) {
 	}
 	if c.StorageDriver != DefaultStorageDriver {
 		t.Errorf("an absent key lost its default: storage-driver = %q", c.StorageDriver)
+	}
+	if c.MaxLayerBytes() != 512<<20 {
+		t.Errorf("max-layer-size 512MiB = %d bytes", c.MaxLayerBytes())
+	}
+	if d := Default().MaxLayerBytes(); d != 8<<30 {
+		t.Errorf("default max-layer-size = %d bytes, want 8 GiB", d)
 	}
 }
 
@@ -48,6 +55,10 @@ func TestBadInputNamesKeyAndValue(t *testing.T) {
 		`{"bridge":"a-name-far-too-long-for-linux"}`: {"bridge", "15"},
 		`[1,2]`: {"not a JSON object"},
 		`{"insecure-registries":["http://x:5000/path"]}`: {"insecure-registries", "host[:port]"},
+		`{"max-layer-size":"lots"}`:                      {"max-layer-size", `"lots"`, "8GiB"},
+		`{"max-layer-size":"10k"}`:                       {"max-layer-size", "at least 1MiB"},
+		`{"max-layer-size":""}`:                          {"max-layer-size", "want a size"},
+		`{"max-layer-size":8}`:                           {"max-layer-size", "want a string"},
 	}
 	for in, wants := range cases {
 		_, err := Parse("test.json", []byte(in))

@@ -43,7 +43,9 @@ func Apply(ctx context.Context, r io.Reader, want Digests, dir string, opt Optio
 	}
 	defer closeFn()
 	hu := sha256.New()
-	tee := io.TeeReader(plain, hu)
+	// Bounded here too: what follows the tar's end is read (and inflated)
+	// for the digest, and a gzip bomb can hide there.
+	tee := io.TeeReader(LimitStream(plain, opt.maxSize()), hu)
 	res, err := Unpack(ctx, tee, dir, opt)
 	if err != nil {
 		return res, got, err

@@ -22,12 +22,20 @@ type Options struct {
 	// AllowDevices lets the layer create character and block devices.
 	// Default false: such entries are an error. FIFOs are always allowed.
 	AllowDevices bool
+	// MaxSize bounds what one layer may unpack: both its uncompressed
+	// tar stream and the sum of its files' apparent sizes (a sparse file
+	// counts at its full size: reading it costs that much). The default,
+	// for 0, is DefaultMaxSize (8 GiB); a negative value is no bound.
+	// Beyond it Unpack fails with ErrTooLarge. Whatever the bound, Unpack
+	// also stops with ErrNoSpace before the filesystem is full.
+	MaxSize int64
 }
 
 // Result counts what Unpack made.
 type Result struct {
 	Files, Dirs, Symlinks, Hardlinks, Whiteouts, Opaques int
-	Bytes                                                int64 // file data written
+	Bytes                                                int64 // file data, at the files' apparent sizes
+	Written                                              int64 // of which written to disk (holes excluded)
 }
 
 type unpacker struct {
@@ -37,6 +45,8 @@ type unpacker struct {
 	res   Result
 	dirs  []dirTimes // set last: creating children changes a directory's mtime
 	buf   []byte
+	max   int64 // bound on Bytes, -1 for none
+	space spaceGuard
 }
 
 type dirTimes struct {
@@ -51,8 +61,9 @@ type dirTimes struct {
 //
 // Shell equivalent (without the checks): tar -xpf layer.tar -C dir
 func Unpack(ctx context.Context, r io.Reader, dir string, opt Options) (Result, error) {
-	u := &unpacker{root: dir, opt: opt, owner: os.Geteuid() == 0, buf: make([]byte, 256<<10)}
-	tr := tar.NewReader(r)
+	u := &unpacker{root: dir, opt: opt, owner: os.Geteuid() == 0, buf: make([]byte, 256<<10),
+		max: opt.maxSize(), space: spaceGuard{dir: dir}}
+	tr := tar.NewReader(LimitStream(r, u.max))
 	for {
 		if err := ctx.Err(); err != nil {
 			return u.res, err
@@ -64,7 +75,13 @@ func Unpack(ctx context.Context, r io.Reader, dir string, opt Options) (Result, 
 		if err != nil {
 			return u.res, fmt.Errorf("reading layer tar: %w", err)
 		}
+		if err := u.space.entry(); err != nil {
+			return u.res, err
+		}
 		if err := u.entry(hdr, tr); err != nil {
+			if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrNoSpace) {
+				return u.res, err // about the layer, not this entry
+			}
 			return u.res, &EntryError{Name: hdr.Name, Err: err}
 		}
 	}
@@ -219,6 +236,14 @@ func (u *unpacker) mkdir(p string) error {
 }
 
 func (u *unpacker) file(p string, hdr *tar.Header, r io.Reader) error {
+	if hdr.Size < 0 {
+		return fmt.Errorf("%w: negative size %d", ErrSizeMismatch, hdr.Size)
+	}
+	// Checked from the header, before a byte is read: a 1 TB sparse file
+	// is refused at once rather than after reading a terabyte of zeros.
+	if u.max >= 0 && hdr.Size > u.max-u.res.Bytes {
+		return tooLarge(u.max, fmt.Sprintf("%q would bring its files to %d bytes", hdr.Name, u.res.Bytes+hdr.Size))
+	}
 	if err := removeExisting(p, false); err != nil {
 		return err
 	}
@@ -226,21 +251,16 @@ func (u *unpacker) file(p string, hdr *tar.Header, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	n, err := io.CopyBuffer(f, io.LimitReader(r, hdr.Size), u.buf)
+	n, err := u.copySparse(f, r, hdr.Size)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || (err == nil && n != hdr.Size) {
-		return fmt.Errorf("%w: the header says %d bytes, the archive ends after %d", ErrSizeMismatch, hdr.Size, n)
-	}
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", p, err)
-	}
-	if n != hdr.Size {
-		return fmt.Errorf("%w: header says %d bytes, got %d", ErrSizeMismatch, hdr.Size, n)
+		return err
 	}
 	u.res.Files++
-	u.res.Bytes += n
+	u.res.Bytes += hdr.Size
+	u.res.Written += n
 	return u.meta(p, hdr, false)
 }
 

@@ -9,12 +9,15 @@ import (
 )
 
 // Options change what Unpack accepts.
-type Options struct{ AllowDevices bool }
+type Options struct {
+	AllowDevices bool
+	MaxSize      int64
+}
 
 // Result counts what Unpack made.
 type Result struct {
 	Files, Dirs, Symlinks, Hardlinks, Whiteouts, Opaques int
-	Bytes                                                int64
+	Bytes, Written                                       int64
 }
 
 // Unpack needs Linux: overlay whiteouts are Linux device nodes and xattrs.
