@@ -134,11 +134,11 @@ func addRunFlags(c *cobra.Command, o *engine.RunOptions, entrypoint *string) {
 	f.StringArrayVarP(&o.Volumes, "volume", "v", nil, "bind mount a host path: SRC:DST[:ro|rw]")
 	f.StringArrayVarP(&o.Publish, "publish", "p", nil, "publish a port: [IP:]HOST:CONTAINER[/tcp|udp]")
 	f.StringVar(&o.Network, "network", "bridge", "network mode: bridge, none or host")
-	f.BoolVar(&o.Privileged, "privileged", false, "all capabilities and devices, no masked or read-only paths")
+	f.BoolVar(&o.Privileged, "privileged", false, "all capabilities and devices, no masked or read-only paths, no seccomp filter")
 	f.StringArrayVar(&o.CapAdd, "cap-add", nil, "add a capability (NET_ADMIN, SYS_PTRACE, ALL ...)")
 	f.StringArrayVar(&o.CapDrop, "cap-drop", nil, "drop a capability (or ALL)")
 	f.BoolVar(&o.ReadOnly, "read-only", false, "mount the container's root filesystem read-only")
-	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, "security option: no-new-privileges")
+	f.StringArrayVar(&o.SecurityOpt, "security-opt", nil, "security option: no-new-privileges, seccomp=unconfined, seccomp=FILE (a profile in docker's JSON)")
 	f.StringArrayVar(&o.Devices, "device", nil, "give the container a host device: HOST[:CONTAINER[:PERMS]], PERMS of r, w, m (default rwm)")
 	f.StringVar(&o.PauseAt, "pause-at", "", "stop before this step (1-6 or image, create, rootfs, network, address, exec) until Enter")
 	// -h is --hostname, as in docker; help stays on --help.

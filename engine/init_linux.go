@@ -12,6 +12,7 @@ import (
 
 	"github.com/vitro-dev/vitro/fsdemo"
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/seccomp"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,6 +65,7 @@ type execSpec struct {
 	User       string
 	Caps       []string
 	NoNewPrivs bool
+	Seccomp    []seccomp.Instruction // compiled by the parent; nil for none
 }
 
 // execError is init's report that exec failed, with docker's status.
@@ -221,6 +223,15 @@ func execProgram(es execSpec) (int, error) {
 			return ExitVitroError, fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
 		}
 	}
+	// Without no_new_privs, installing a filter needs CAP_SYS_ADMIN:
+	// install it now, while init still has it (runc's order). The calls
+	// init makes after this (prctl, setgroups, setresuid, capset,
+	// close_range, execve) are all in the default profile.
+	if len(es.Seccomp) > 0 && !es.NoNewPrivs {
+		if err := seccomp.Install(es.Seccomp); err != nil {
+			return ExitVitroError, err
+		}
+	}
 	// The order runc uses: shrink the bounding set while still root; keep
 	// capabilities across the change of user (PR_SET_KEEPCAPS); become
 	// the user; then set the final sets. A user other than root gets no
@@ -241,6 +252,13 @@ func execProgram(es execSpec) (int, error) {
 	}
 	if err := setCaps(caps); err != nil {
 		return ExitVitroError, err
+	}
+	// With no_new_privs, the filter goes on last, as near execve as it
+	// can: the fewer of init's own calls it must allow, the better.
+	if len(es.Seccomp) > 0 && es.NoNewPrivs {
+		if err := seccomp.Install(es.Seccomp); err != nil {
+			return ExitVitroError, err
+		}
 	}
 	// Every fd above stdio closes on exec: the sync socket included, which
 	// is how the parent learns that execve succeeded.

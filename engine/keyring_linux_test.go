@@ -34,7 +34,9 @@ func TestSessionKeyringNotShared(t *testing.T) {
 	defer unix.KeyctlInt(unix.KEYCTL_INVALIDATE, ring, 0, 0, 0)
 	defer unix.KeyctlInt(unix.KEYCTL_INVALIDATE, key, 0, 0, 0)
 
-	o := RunOptions{Remove: true, Cmd: []string{"/probe"},
+	// seccomp=unconfined: the keyring itself must be out of reach, not
+	// only the keyctl calls (which the default profile refuses, below).
+	o := RunOptions{Remove: true, Cmd: []string{"/probe"}, SecurityOpt: []string{"seccomp=unconfined"},
 		Volumes: []string{probe + ":/probe:ro"},
 		Env:     []string{testenv.ProbeEnv + "=keyring", fmt.Sprintf("VITRO_TEST_KEY=%d", key)}}
 	out, stderr, err := runIn(t, e, o)
@@ -49,6 +51,14 @@ func TestSessionKeyringNotShared(t *testing.T) {
 	}
 	if _, err := unix.KeyctlSearch(unix.KEY_SPEC_SESSION_KEYRING, "user", "vitro-probe", 0); err == nil {
 		t.Errorf("the container added a key to the caller's session keyring:\n%s", out)
+	}
+	o.SecurityOpt = nil
+	out, stderr, err = runIn(t, e, o)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, "add-error=operation not permitted") || !strings.Contains(out, "read-error=operation not permitted") {
+		t.Errorf("the default seccomp profile lets keyctl and add_key through:\n%s", out)
 	}
 	assertNothingLeft(t, e)
 }

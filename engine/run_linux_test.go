@@ -144,7 +144,7 @@ func TestRunSixStepsInOrder(t *testing.T) {
 		if ev.Name == "cgroup write" && (strings.HasSuffix(file, "memory.limit_in_bytes") || strings.HasSuffix(file, "memory.max")) && ev.Fields["value"] == "67108864" {
 			limit = true
 		}
-		if line, _ := ev.Fields["line"].(string); ev.Fields["mountpoint"] == "/" && strings.Contains(line, "overlay") {
+		if ev.Name == "mountinfo (inside)" && ev.Fields["mountpoint"] == "/" && ev.Fields["fstype"] == "overlay" {
 			overlayRoot = true
 		}
 	}

@@ -243,7 +243,11 @@ func (r *run) checkOptions() error {
 			return err
 		}
 	}
-	if _, err := noNewPrivs(r.o.SecurityOpt); err != nil {
+	caps, err := ResolveCaps(r.o.CapAdd, r.o.CapDrop, r.o.Privileged)
+	if err != nil {
+		return err
+	}
+	if _, _, err := seccompFilter(r.o, caps); err != nil {
 		return err
 	}
 	if _, err := resolveDevices(r.o); err != nil {

@@ -23,11 +23,19 @@ func (r *run) exec(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	nnp, err := noNewPrivs(r.o.SecurityOpt)
+	sec, err := parseSecurityOpt(r.o.SecurityOpt)
 	if err != nil {
 		return err
 	}
-	spec := execSpec{Argv: c.Config.Cmd, Env: c.Config.Env, Cwd: c.Config.WorkingDir, User: c.Config.User, Caps: caps, NoNewPrivs: nnp}
+	filter, profile, err := seccompFilter(r.o, caps)
+	if err != nil {
+		return err
+	}
+	spec := execSpec{Argv: c.Config.Cmd, Env: c.Config.Env, Cwd: c.Config.WorkingDir, User: c.Config.User, Caps: caps, NoNewPrivs: sec.NoNewPrivs}
+	if filter != nil {
+		spec.Seccomp = filter.Program
+	}
+	traceSeccomp(filter, profile)
 	trace.Action("exec", trace.Str("argv", strings.Join(spec.Argv, " ")), trace.Str("user", firstNonEmpty(spec.User, "0")),
 		trace.Str("cwd", firstNonEmpty(spec.Cwd, "/")), trace.Int("capabilities", int64(len(caps))))
 	if trace.Enabled(trace.Kernel) {
@@ -50,21 +58,6 @@ func (r *run) exec(ctx context.Context) error {
 	c.State.Status, c.State.StartedAt = StatusRunning, time.Now().UTC()
 	trace.Action("running", trace.Int("pid inside", 1), trace.Int("pid on host", int64(c.State.Pid)))
 	return r.e.Containers.Save(c)
-}
-
-// noNewPrivs reads --security-opt: vitro knows no-new-privileges only.
-func noNewPrivs(opts []string) (bool, error) {
-	nnp := false
-	for _, s := range opts {
-		switch s {
-		case "no-new-privileges", "no-new-privileges:true", "no-new-privileges=true":
-			nnp = true
-		case "no-new-privileges:false", "no-new-privileges=false":
-		default:
-			return false, fmt.Errorf("--security-opt %q: vitro supports no-new-privileges only (no seccomp, AppArmor or SELinux profiles)", s)
-		}
-	}
-	return nnp, nil
 }
 
 // wait waits for the program to end, forwarding a Ctrl-C or SIGTERM that

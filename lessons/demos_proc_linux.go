@@ -6,9 +6,10 @@ import (
 	"io"
 	"os"
 	"syscall"
-	"text/tabwriter"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/table"
+	"github.com/vitro-dev/vitro/internal/table/tabletext"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
@@ -62,12 +63,12 @@ func runProcNamespaces(context.Context, Options) (Result, error) {
 
 // WriteText prints the two columns of inodes.
 func (r *ProcNamespaces) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintf(tw, "NAMESPACE\tPID %d (%s)\tPID %d (vitro)\n", r.Parent, r.ParentCmd, r.PID)
+	t := table.Table{Title: fmt.Sprintf("vitro is PID %d; its parent is PID %d (%s).", r.PID, r.Parent, r.ParentCmd),
+		Header: []string{"namespace", "its parent", "vitro"}}
 	for _, row := range r.Rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\n", row.Type, row.Host, row.Inside)
+		t.Append(row.Type, fmt.Sprint(row.Host), fmt.Sprint(row.Inside))
 	}
-	return tw.Flush()
+	return tabletext.Write(w, t)
 }
 
 // Evidence: every inode equal.
@@ -157,15 +158,15 @@ func containerChild() {
 
 // WriteText shows the process from both sides.
 func (r *ProcContainer) WriteText(w io.Writer) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "\tON THE HOST\tINSIDE")
-	fmt.Fprintf(tw, "PID\t%d\t%d\n", r.HostPID, r.InsidePID)
-	fmt.Fprintf(tw, "parent PID\t%d\t%d\n", os.Getpid(), r.InsideParent)
-	fmt.Fprintf(tw, "hostname\t%s\t%s\n", r.HostHostname, r.InsideHostname)
-	fmt.Fprintf(tw, "kernel\t%s\t%s\n", r.HostKernel, r.InsideKernel)
-	tw.Flush()
-	fmt.Fprintf(w, "\n/proc/%d/status on the host says  NSpid: %s\n\n", r.HostPID, r.HostNSpid)
-	return writeNSRows(w, r.Namespaces)
+	sides := table.Table{Header: []string{"", "on the host", "inside"}, Rows: [][]string{
+		{"PID", fmt.Sprint(r.HostPID), fmt.Sprint(r.InsidePID)},
+		{"parent PID", fmt.Sprint(os.Getpid()), fmt.Sprint(r.InsideParent)},
+		{"hostname", r.HostHostname, r.InsideHostname},
+		{"kernel", r.HostKernel, r.InsideKernel},
+	}}
+	return tabletext.Write(w, sides,
+		table.Text("/proc/%d/status on the host says  NSpid: %s", r.HostPID, r.HostNSpid),
+		nsRowsTable(r.Namespaces))
 }
 
 // Evidence: one process, two PIDs, one kernel, only uts and pid differ.
@@ -197,17 +198,17 @@ func onlyDiffer(rows []NSRow, types ...string) Evidence {
 	return evidence(ok, fmt.Sprintf("only the %v namespaces are new", types), "differing: %v", differ)
 }
 
-func writeNSRows(w io.Writer, rows []NSRow) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tHOST INODE\tINSIDE INODE\t")
+// nsRowsTable sets two processes' namespace inodes side by side.
+func nsRowsTable(rows []NSRow) table.Table {
+	t := table.Table{Header: []string{"namespace", "host inode", "inside inode", ""}}
 	for _, r := range rows {
 		mark := "same"
 		if r.Differs() {
 			mark = "NEW"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", r.Type, r.Host, r.Inside, mark)
+		t.Append(r.Type, fmt.Sprint(r.Host), fmt.Sprint(r.Inside), mark)
 	}
-	return tw.Flush()
+	return t
 }
 
 func mustTypes() []string {

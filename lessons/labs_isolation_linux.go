@@ -182,16 +182,7 @@ func (e *LabEnv) withMount() []int {
 //
 // Shell equivalent: findmnt -N PID TARGET
 func mountsAt(pid int, target string) ([]*mountinfo.Info, error) {
-	p := "/proc/self/mountinfo"
-	if pid > 0 {
-		p = fmt.Sprintf("/proc/%d/mountinfo", pid)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return mountinfo.GetMountsFromReader(f, func(i *mountinfo.Info) (bool, bool) { return i.Mountpoint != target, false })
+	return nsdemo.Mounts(pid, func(i *mountinfo.Info) (bool, bool) { return i.Mountpoint != target, false })
 }
 
 func mustInode(pid int, typ string) uint64 {

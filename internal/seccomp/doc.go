@@ -1,0 +1,15 @@
+// Package seccomp reads seccomp profiles in docker's JSON format, compiles
+// them to a classic BPF program for this machine's architecture, and
+// installs the program on the calling thread. It holds vitro's default
+// profile (docker's: an allowlist of about 350 system calls, with the
+// dangerous ones — keyrings, bpf, kexec, mount, new namespaces, ... —
+// allowed only to holders of the capability that would make them safe).
+//
+// The engine compiles once per container, in the parent, and sends the
+// program to the container's init, which installs it just before execve.
+// The OCI runtime's linux.seccomp uses the same Compile.
+//
+// Compilation is pure Go, through github.com/elastic/go-seccomp-bpf (its
+// syscall tables and its assembler of 64-bit argument comparisons); no
+// libseccomp, no cgo.
+package seccomp
