@@ -78,14 +78,14 @@ func (r *run) wait(ctx context.Context) error {
 		signal.Notify(again, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		defer signal.Stop(again)
 		fmt.Fprintf(r.stdio.Err, "vitro: stopping %s: SIGTERM sent to its PID 1, SIGKILL in 10s if it has not ended (a PID 1 ignores signals it has no handler for). Ctrl-C again to kill it now.\n", r.c.Name)
-		r.init.Process.Signal(syscall.SIGTERM)
+		r.init.Signal(syscall.SIGTERM)
 		select {
 		case waitErr = <-done:
 		case <-again:
-			r.init.Process.Kill()
+			r.init.Kill()
 			waitErr = <-done
 		case <-time.After(10 * time.Second):
-			r.init.Process.Kill()
+			r.init.Kill()
 			waitErr = <-done
 		}
 	}
@@ -94,7 +94,7 @@ func (r *run) wait(ctx context.Context) error {
 		r.tty.close()
 	}
 	_ = waitErr
-	st := exitStatus(r.init.ProcessState)
+	st := exitStatus(r.init.ProcessState())
 	c := r.c
 	c.State.Status, c.State.Pid, c.State.ExitCode, c.State.FinishedAt = StatusExited, 0, st.Code, time.Now().UTC()
 	trace.Action("exited", trace.Int("status", int64(st.Code)), trace.Str("signal", st.Signal))
