@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/internal/fsutil"
 	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/netdemo"
@@ -101,6 +100,18 @@ func (e *Engine) reconcile(c *Container) (*Container, error) {
 	}
 	trace.Action("owner gone", trace.Str("container", cur.Name), trace.Int("owner pid", int64(cur.State.Owner.Pid)),
 		trace.Str("status was", string(cur.State.Status)))
+	if cur.Config.AutoRemove {
+		// As rm: delete first, record after (a full disk must not stop it).
+		if err := removeCgroup(&cur); err != nil {
+			return &cur, err
+		}
+		if err := unmountStray(&cur); err != nil {
+			return &cur, err
+		}
+		if err := e.Containers.RemoveFiles(cur.ID); err != nil {
+			return &cur, err
+		}
+	}
 	if err := e.releaseRuntime(&cur); err != nil {
 		return &cur, fmt.Errorf("container %s: releasing what its dead owner (PID %d) left: %w", cur.Name, cur.State.Owner.Pid, err)
 	}
@@ -126,13 +137,8 @@ func (e *Engine) reconcile(c *Container) (*Container, error) {
 // Each part is idempotent: a second call, after a crash in the middle of
 // the first, finishes the work.
 func (e *Engine) releaseRuntime(c *Container) error {
-	if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
-		name := cgroupName(c.ID)
-		if cg, err := cgroupdemo.Open(d, name); err == nil {
-			if err := cg.KillAndRemove(); err != nil {
-				return fmt.Errorf("removing cgroup %s: %w", name, err)
-			}
-		}
+	if err := removeCgroup(c); err != nil {
+		return err
 	}
 	if c.Config.NetworkMode == "bridge" || c.Config.NetworkMode == "" {
 		if err := netdemo.Disconnect(hostVeth(c.ID)); err != nil {
@@ -142,9 +148,14 @@ func (e *Engine) releaseRuntime(c *Container) error {
 	if err := e.releaseNetwork(c); err != nil {
 		return err
 	}
-	// init mounts the root in its own mount namespace, which died with it;
-	// a mount on the host would be a leftover of an older vitro, and
-	// removing the directory under it would delete the image's files.
+	return unmountStray(c)
+}
+
+// unmountStray detaches the container's root if it is mounted on the
+// host. init mounts it in its own mount namespace, which died with it; a
+// mount on the host would be a leftover of an older vitro, and removing
+// the directory under it would delete the image's files.
+func unmountStray(c *Container) error {
 	if m := c.Rootfs.Merged; m != "" {
 		if err := unix.Unmount(m, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
 			return fmt.Errorf("unmounting %s: %w", m, err)

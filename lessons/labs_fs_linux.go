@@ -113,10 +113,10 @@ unshare --mount --pid --fork sh -c '
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			if _, err := e.spawn(ctx, unix.CLONE_NEWNS, nil, "escape", e.Vars["Rootfs"], e.Vars["Secret"]); err != nil {
+			if _, err := e.spawn(ctx, unix.CLONE_NEWNS, "escape", e.Vars["Rootfs"], e.Vars["Secret"]); err != nil {
 				return err
 			}
-			_, err := e.spawn(ctx, unix.CLONE_NEWNS|unix.CLONE_NEWPID, nil, "pivot", e.Vars["Rootfs"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWNS|unix.CLONE_NEWPID, "pivot", e.Vars["Rootfs"])
 			return err
 		},
 		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {

@@ -63,7 +63,7 @@ The host must not see the mount: ` + "`findmnt {{.Target}}`" + ` on the host pri
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			_, err := e.spawn(ctx, unix.CLONE_NEWNS, nil, "mnt", e.Vars["Target"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWNS, "mnt", e.Vars["Target"])
 			return err
 		},
 		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {
@@ -134,7 +134,7 @@ keep a process running in that namespace. ` + "`ipcs -m`" + ` on the host must n
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			_, err := e.spawn(ctx, unix.CLONE_NEWIPC, nil, "ipc", e.Vars["Size"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWIPC, "ipc", e.Vars["Size"])
 			return err
 		},
 		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {
