@@ -68,11 +68,11 @@ func CPUDemo(ctx context.Context, o Options, cfg CPUConfig) (res *CPUResult, err
 	stop := killOnCancel(ctx, cg)
 	defer stop()
 	st.next("start child in cgroup")
-	c, err := startChild(cg, entrySpin, nil)
+	c, err := startChild(ctx, cg, entrySpin, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer c.kill()
+	defer c.Close()
 	st.next("measure CPU time and throttling")
 	before, err := cg.Stats()
 	if err != nil {

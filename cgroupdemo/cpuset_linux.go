@@ -88,14 +88,14 @@ func CpusetDemo(ctx context.Context, o Options, cpus string) (res *CpusetResult,
 	stop := killOnCancel(ctx, cg)
 	defer stop()
 	st.next("start child in cgroup")
-	c, err := startChild(cg, entryCpuset, nil)
+	c, err := startChild(ctx, cg, entryCpuset, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer c.kill()
+	defer c.Close()
 	st.next("ask the child where it may run")
 	var rep cpusetReport
-	if err := c.pipe.Expect(reexec.MsgReady, &rep); err != nil {
+	if err := c.Sync.Expect(reexec.MsgReady, &rep); err != nil {
 		return nil, fmt.Errorf("cpuset child: %w", err)
 	}
 	st.next("read the cpuset back")

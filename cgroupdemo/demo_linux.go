@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"strconv"
 	"syscall"
@@ -79,56 +78,26 @@ func (o Options) newDemo(demo string, r Resources) (*Cgroup, *Common, error) {
 	return cg, com, nil
 }
 
-// child is a re-executed vitro process placed in a cgroup before it runs
-// a single instruction of its demo: it waits on the sync socket for "go".
-type child struct {
-	cmd  *exec.Cmd
-	pipe *reexec.Pipe
-}
-
-// startChild starts entry point entry, joins it to cg and tells it to go.
-// extra files become fds 3, 4, ... in the child, before the sync socket.
-func startChild(cg *Cgroup, entry string, extra []*os.File, args ...string) (*child, error) {
-	cmd := reexec.Command(entry, args...)
-	cmd.Stderr = os.Stderr
-	cmd.ExtraFiles = extra
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p, childEnd, err := reexec.NewPair(cmd)
+// startChild starts entry point entry, a re-executed vitro process, joins
+// it to cg before it runs a single instruction of its demo (it waits on
+// the sync socket for "go"), and tells it to go. extra files become fds
+// 3, 4, ... in the child, before the sync socket. Close the child when
+// done: that kills it if it still runs and reaps it.
+func startChild(ctx context.Context, cg *Cgroup, entry string, extra []*os.File, args ...string) (*reexec.Process, error) {
+	c, err := reexec.Launch(ctx, reexec.Spec{Entry: entry, Args: args, ExtraFiles: extra, Stderr: os.Stderr})
 	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		p.Close()
-		childEnd.Close()
 		return nil, fmt.Errorf("starting the demo child: %w", err)
 	}
-	childEnd.Close()
-	c := &child{cmd: cmd, pipe: p}
-	trace.Action("start child", trace.Str("entry", entry), trace.Int("pid", int64(cmd.Process.Pid)))
-	if err := cg.Join(cmd.Process.Pid); err != nil {
-		c.kill()
+	trace.Action("start child", trace.Str("entry", entry), trace.Int("pid", int64(c.Pid)))
+	if err := cg.Join(c.Pid); err != nil {
+		c.Close()
 		return nil, err
 	}
-	if err := p.Send(reexec.MsgGo, nil); err != nil {
-		c.kill()
+	if err := c.Sync.Send(reexec.MsgGo, nil); err != nil {
+		c.Close()
 		return nil, err
 	}
 	return c, nil
-}
-
-// kill ends the child and reaps it.
-func (c *child) kill() {
-	c.cmd.Process.Kill()
-	c.wait()
-}
-
-// wait reaps the child once and closes the socket.
-func (c *child) wait() *os.ProcessState {
-	if c.cmd.ProcessState == nil {
-		c.cmd.Wait()
-	}
-	c.pipe.Close()
-	return c.cmd.ProcessState
 }
 
 // killOnCancel kills everything in cg when ctx is cancelled (Ctrl-C), so

@@ -74,11 +74,11 @@ func FreezeDemo(ctx context.Context, o Options, cfg FreezeConfig) (res *FreezeRe
 	stop := killOnCancel(ctx, cg)
 	defer stop()
 	st.next("start counting child in cgroup")
-	c, err := startChild(cg, entryCount, []*os.File{f}, "3")
+	c, err := startChild(ctx, cg, entryCount, []*os.File{f}, "3")
 	if err != nil {
 		return nil, err
 	}
-	defer c.kill()
+	defer c.Close()
 	res = &FreezeResult{File: "freezer.state"}
 	if cg.Driver().Mode() == Unified {
 		res.File = "cgroup.freeze"

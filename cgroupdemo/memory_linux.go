@@ -86,14 +86,15 @@ func MemoryDemo(ctx context.Context, o Options, cfg MemoryConfig) (res *MemoryRe
 	stop := killOnCancel(ctx, cg)
 	defer stop()
 	st.next("start child in cgroup")
-	c, err := startChild(cg, entryMemory, nil, strconv.FormatInt(cfg.Step, 10), strconv.FormatInt(cfg.Alloc, 10))
+	c, err := startChild(ctx, cg, entryMemory, nil, strconv.FormatInt(cfg.Step, 10), strconv.FormatInt(cfg.Alloc, 10))
 	if err != nil {
 		return nil, err
 	}
+	defer c.Close()
 	st.next("touch memory until the kernel stops the child")
 	for {
 		var n int64
-		m, rerr := c.pipe.Receive()
+		m, rerr := c.Sync.Receive()
 		if rerr != nil {
 			if !errors.Is(rerr, reexec.ErrClosed) {
 				err = rerr
@@ -108,7 +109,8 @@ func MemoryDemo(ctx context.Context, o Options, cfg MemoryConfig) (res *MemoryRe
 			o.progress("child touched %s", FormatBytes(n))
 		}
 	}
-	ps := c.wait()
+	c.Wait()
+	ps := c.ProcessState()
 	res.Killed, res.Signal, res.ExitCode = childExit(ps)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()

@@ -69,14 +69,14 @@ func PidsDemo(ctx context.Context, o Options, cfg PidsConfig) (res *PidsResult, 
 	stop := killOnCancel(ctx, cg)
 	defer stop()
 	st.next("start child in cgroup")
-	c, err := startChild(cg, entryForker, nil, strconv.Itoa(cfg.Forks))
+	c, err := startChild(ctx, cg, entryForker, nil, strconv.Itoa(cfg.Forks))
 	if err != nil {
 		return nil, err
 	}
-	defer c.kill()
+	defer c.Close()
 	st.next("fork until the kernel refuses")
 	var rep forkReport
-	if err := c.pipe.Expect("forked", &rep); err != nil {
+	if err := c.Sync.Expect("forked", &rep); err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -89,8 +89,8 @@ func PidsDemo(ctx context.Context, o Options, cfg PidsConfig) (res *PidsResult, 
 	}
 	trace.KernelEvent("pids", trace.Int("pids.current", int64(stats.Pids.Current)), trace.Int("pids.events max", int64(stats.Pids.Max)))
 	// Now let the child kill and reap its own children.
-	c.pipe.Send("reap", nil)
-	c.pipe.Expect(reexec.MsgReady, nil)
+	c.Sync.Send("reap", nil)
+	c.Sync.Expect(reexec.MsgReady, nil)
 	res = &PidsResult{
 		Max: stats.Pids.Limit, Forks: cfg.Forks, Forked: rep.Forked, EAGAIN: rep.EAGAIN, OtherErrors: rep.Other,
 		ChildThreads: rep.Threads, Current: stats.Pids.Current, MaxEvents: stats.Pids.Max,

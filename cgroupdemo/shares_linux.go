@@ -87,11 +87,11 @@ func SharesDemo(ctx context.Context, o Options, cfg SharesConfig) (res *SharesRe
 	var childWrites []string
 	before := make([]uint64, len(cgs))
 	for _, cg := range cgs {
-		c, err := startChild(cg, entrySpin, nil)
+		c, err := startChild(ctx, cg, entrySpin, nil)
 		if err != nil {
 			return nil, err
 		}
-		defer c.kill()
+		defer c.Close()
 	}
 	// Both run before either is measured, so both windows are the same.
 	st.next("measure CPU time")

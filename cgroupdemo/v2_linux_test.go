@@ -42,16 +42,16 @@ func TestV2CoreOnHybrid(t *testing.T) {
 		os.Remove(filepath.Dir(cg.Dirs()[0]))
 		os.Remove(filepath.Dir(filepath.Dir(cg.Dirs()[0])))
 	})
-	c, err := startChild(cg, entrySpin, nil)
+	ctx := context.Background()
+	c, err := startChild(ctx, cg, entrySpin, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.kill()
-	if procs, _ := cg.Procs(); len(procs) != 1 || procs[0] != c.cmd.Process.Pid {
-		t.Fatalf("cgroup.procs = %v, want [%d]", procs, c.cmd.Process.Pid)
+	defer c.Close()
+	if procs, _ := cg.Procs(); len(procs) != 1 || procs[0] != c.Pid {
+		t.Fatalf("cgroup.procs = %v, want [%d]", procs, c.Pid)
 	}
 
-	ctx := context.Background()
 	if err := cg.Freeze(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,8 @@ func TestV2CoreOnHybrid(t *testing.T) {
 	if err := cg.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	ps := c.wait()
+	c.Wait()
+	ps := c.ProcessState()
 	if ws := ps.Sys().(syscall.WaitStatus); !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 		t.Errorf("after cgroup.kill the child ended with %v, want SIGKILL", ps)
 	}

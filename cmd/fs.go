@@ -20,30 +20,20 @@ is never changed, and removes everything it made when it ends (also on Ctrl-C).`
 }
 
 func fsChrootEscapeCmd() *cobra.Command {
-	var format string
-	c := &cobra.Command{
+	return demoCmd(&cobra.Command{
 		Use:   "chroot-escape",
 		Short: "Escape a chroot as root, then fail to escape after pivot_root",
 		Long: `Build a busybox rootfs, put a secret file beside it on the host, and let a root
 process inside try the classic escape (chroot into a subdirectory, walk "..",
 chroot ".") twice: from a chroot, and after pivot_root with the old root
 detached. Only the chroot can be escaped.`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := fsdemo.ChrootEscape(c.Context())
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
-	addFormatFlag(c, &format)
-	return c
+	}, func(c *cobra.Command) (*fsdemo.ChrootEscapeResult, error) {
+		return fsdemo.ChrootEscape(c.Context())
+	})
 }
 
 func fsOverlayCmd() *cobra.Command {
-	var format string
-	c := &cobra.Command{
+	return demoCmd(&cobra.Command{
 		Use:   "overlay",
 		Short: "Overlay anatomy: copy-up, whiteouts, opaque directories, and the layer they make",
 		Long: `Mount two read-only lower layers, an upper and a work dir with overlayfs, then
@@ -51,22 +41,14 @@ read a lower file, modify it (copy-up), delete one (whiteout), replace a
 directory (opaque) and create a file. After each operation, show what the
 merged view, the upper dir and each lower hold, read off the filesystem.
 Finish with the tar entries a layer made from the upper dir would contain.`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := fsdemo.OverlayDemo(c.Context())
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
-	addFormatFlag(c, &format)
-	return c
+	}, func(c *cobra.Command) (*fsdemo.OverlayResult, error) {
+		return fsdemo.OverlayDemo(c.Context())
+	})
 }
 
 func fsPivotRootCmd() *cobra.Command {
-	var format, rootfs string
-	c := &cobra.Command{
+	var rootfs string
+	c := demoCmd(&cobra.Command{
 		Use:   "pivot-root",
 		Short: "pivot_root the safe way, step by step, with the mount table after each step",
 		Long: `Run the steps of a safe pivot_root (make / private, bind the new root onto
@@ -79,23 +61,15 @@ Without --rootfs a busybox rootfs is built in a temp dir and removed after.
 layer of a one-layer image (busybox): /var/lib/vitro/layers/sha256/<hex>/diff.`,
 		Example: `  vitro fs pivot-root
   vitro fs pivot-root --rootfs /var/lib/vitro/layers/sha256/<hex>/diff`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := fsdemo.PivotRootDemo(c.Context(), rootfs)
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
+	}, func(c *cobra.Command) (*fsdemo.PivotRootResult, error) {
+		return fsdemo.PivotRootDemo(c.Context(), rootfs)
+	})
 	c.Flags().StringVar(&rootfs, "rootfs", "", "directory to pivot into (default: a busybox rootfs built for the demo)")
-	addFormatFlag(c, &format)
 	return c
 }
 
 func fsMountsCmd() *cobra.Command {
-	var format string
-	c := &cobra.Command{
+	return demoCmd(&cobra.Command{
 		Use:   "mounts",
 		Short: "The container's /proc, /dev, /sys and docker's masked and read-only paths",
 		Long: `Start a child in new mount and PID namespaces, mount /proc, a tmpfs /dev with the
@@ -104,22 +78,13 @@ minimal devices, /dev/pts (newinstance), /dev/shm, /dev/mqueue and a read-only
 paths. Then check each path inside and on the host: inside /proc/kcore reads
 empty and /proc/sysrq-trigger cannot be opened for writing (nothing is ever
 written to it), while the host's mount table is unchanged.`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := fsdemo.MountsDemo(c.Context())
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
-	addFormatFlag(c, &format)
-	return c
+	}, func(c *cobra.Command) (*fsdemo.MountsResult, error) {
+		return fsdemo.MountsDemo(c.Context())
+	})
 }
 
 func fsVolumeCmd() *cobra.Command {
-	var format string
-	c := &cobra.Command{
+	return demoCmd(&cobra.Command{
 		Use:   "volume",
 		Short: "Bind mounts as volumes: read-write, read-only (EROFS), private vs shared propagation",
 		Long: `Bind a host directory into a busybox rootfs read-write (-v DIR:/data) and
@@ -127,23 +92,15 @@ read-only (-v DIR:/data-ro:ro), and a second directory with rshared and
 rprivate propagation; pivot into the rootfs; write through each; then show
 which bind sees a tmpfs mounted at the source after the binds were made.
 The file written in /data is read back on the host.`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := fsdemo.VolumeDemo(c.Context())
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
-	addFormatFlag(c, &format)
-	return c
+	}, func(c *cobra.Command) (*fsdemo.VolumeResult, error) {
+		return fsdemo.VolumeDemo(c.Context())
+	})
 }
 
 func fsStorageCmd() *cobra.Command {
-	var format, image string
+	var image string
 	var count int
-	c := &cobra.Command{
+	c := demoCmd(&cobra.Command{
 		Use:   "storage",
 		Short: "Why union filesystems: N root filesystems by full copy (vfs) vs overlay, measured",
 		Long: `Make --count container root filesystems from one image twice: by copying the
@@ -152,17 +109,10 @@ the shared image (overlay2). Shows the time each took and the disk each used,
 measured by walking the directories (allocated blocks, like du) and, as a
 cross-check, by the filesystem's used blocks (statfs) before and after.`,
 		Example: `  vitro fs storage --count 50`,
-		Args:    cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := fsdemo.StorageDemo(c.Context(), count, image)
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
+	}, func(c *cobra.Command) (*fsdemo.StorageResult, error) {
+		return fsdemo.StorageDemo(c.Context(), count, image)
+	})
 	c.Flags().IntVar(&count, "count", 20, "how many container root filesystems to make with each driver (1-200)")
 	c.Flags().StringVar(&image, "image", "", "directory holding the image to use (default: a busybox rootfs built for the demo)")
-	addFormatFlag(c, &format)
 	return c
 }

@@ -61,9 +61,8 @@ func pauseOption(c *cobra.Command, pause bool) []netdemo.Option {
 const pauseHelp = "stop once everything is made, print commands to inspect it from another terminal, clean up on Enter"
 
 func netVethCmd() *cobra.Command {
-	var format string
 	var pause bool
-	c := &cobra.Command{
+	c := demoCmd(&cobra.Command{
 		Use:   "veth",
 		Short: "Two namespaces joined by a veth pair; ping across; ifindexes and ARP entries",
 		Long: `Make two network namespaces, create a veth pair in the first and move one end to
@@ -71,25 +70,17 @@ the second, give the ends 10.99.0.1/24 and 10.99.0.2/24, and ping each from the
 other with ICMP echo sent from Go. Then read back each end's ifindex and its
 peer's (IFLA_LINK: each end names the other) and the ARP entries the pings made
 each kernel learn. The host's namespace is never touched.`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := netdemo.VethDemo(c.Context(), pauseOption(c, pause)...)
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
+	}, func(c *cobra.Command) (*netdemo.VethResult, error) {
+		return netdemo.VethDemo(c.Context(), pauseOption(c, pause)...)
+	})
 	c.Flags().BoolVar(&pause, "pause", false, pauseHelp)
-	addFormatFlag(c, &format)
 	return c
 }
 
 func netBridgeCmd() *cobra.Command {
-	var format string
 	var hosts int
 	var pause bool
-	c := &cobra.Command{
+	c := demoCmd(&cobra.Command{
 		Use:   "bridge",
 		Short: "A bridge and N namespaces on it; an all-pairs ping matrix; the bridge's MAC table",
 		Long: `Make a bridge on the host (no address: the host takes no part) and N network
@@ -100,24 +91,17 @@ other. Then read the bridge's forwarding database: the MAC of each eth0,
 learnt on that namespace's port.`,
 		Example: `  vitro net bridge
   vitro net bridge --hosts 4 --trace`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := netdemo.BridgeDemo(c.Context(), hosts, pauseOption(c, pause)...)
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
+	}, func(c *cobra.Command) (*netdemo.BridgeResult, error) {
+		return netdemo.BridgeDemo(c.Context(), hosts, pauseOption(c, pause)...)
+	})
 	c.Flags().IntVar(&hosts, "hosts", 3, "how many namespaces to attach (2–16)")
 	c.Flags().BoolVar(&pause, "pause", false, pauseHelp)
-	addFormatFlag(c, &format)
 	return c
 }
 
 func netIPAMCmd(g *Globals) *cobra.Command {
-	var format, subnet string
-	c := &cobra.Command{
+	var subnet string
+	c := demoCmd(&cobra.Command{
 		Use:   "ipam",
 		Short: "An address pool: allocate, release, reuse, and what happens when it is full",
 		Long: `Run a small address pool the way the engine runs the bridge's: its state is a
@@ -129,24 +113,17 @@ free address comes back), fill the pool and ask once more.
 The pool's own files are removed at the end; the engine's pool is untouched.`,
 		Example: `  vitro net ipam
   vitro net ipam --subnet 10.99.7.1/28`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			res, err := netdemo.IPAMDemo(engine.NetworkDir(g.Config.DataRoot), subnet)
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
+	}, func(c *cobra.Command) (*netdemo.IPAMResult, error) {
+		return netdemo.IPAMDemo(engine.NetworkDir(g.Config.DataRoot), subnet)
+	})
 	c.Flags().StringVar(&subnet, "subnet", "10.99.0.1/29", "the pool's gateway address and prefix, as bip is written (at most 64 addresses)")
-	addFormatFlag(c, &format)
 	return c
 }
 
 func netPublishCmd() *cobra.Command {
-	var format, spec string
+	var spec string
 	var pause bool
-	c := &cobra.Command{
+	c := demoCmd(&cobra.Command{
 		Use:   "publish",
 		Short: "A server in a namespace, a published port, and requests from the host's loopback and another host",
 		Long: `Build in small what 'vitro run -p HOST:CONTAINER' does: a bridge with a gateway
@@ -165,22 +142,15 @@ route_localnet is set on the bridge (see docs/networking.md).`,
   vitro net publish -p 8080:80
   vitro net publish -p 127.0.0.1:5353:53/udp
   vitro net publish -p 8080:80 --pause   # then: busybox nc 127.0.0.1 8080`,
-		Args: cobra.NoArgs,
-		RunE: func(c *cobra.Command, _ []string) error {
-			m, err := netdemo.ParsePortSpec(spec)
-			if err != nil {
-				return fmt.Errorf("-p: %w", err)
-			}
-			res, err := netdemo.PublishDemo(c.Context(), m, pauseOption(c, pause)...)
-			if err != nil {
-				return err
-			}
-			return writeTables(c.OutOrStdout(), format, res, res.Tables)
-		},
-	}
+	}, func(c *cobra.Command) (*netdemo.PublishResult, error) {
+		m, err := netdemo.ParsePortSpec(spec)
+		if err != nil {
+			return nil, fmt.Errorf("-p: %w", err)
+		}
+		return netdemo.PublishDemo(c.Context(), m, pauseOption(c, pause)...)
+	})
 	c.Flags().StringVarP(&spec, "publish", "p", "80", "port to publish: [IP:][HOST:]CONTAINER[/tcp|/udp]; no HOST means a free port")
 	c.Flags().BoolVar(&pause, "pause", false, pauseHelp)
-	addFormatFlag(c, &format)
 	return c
 }
 

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -111,7 +113,12 @@ func runNsDemo(c *cobra.Command, t nsdemo.Type, o nsDemoOpts, argv []string) err
 	if t.Name == "time" && (o.offset < time.Second || o.offset%time.Second != 0) {
 		return fmt.Errorf("--offset %s: want a whole number of seconds, at least 1s", o.offset)
 	}
-	w := c.OutOrStdout()
+	w, errw := c.OutOrStdout(), c.ErrOrStderr()
+	if len(argv) > 0 {
+		// While the program runs, its output is copied into w and errw by
+		// os/exec's goroutines, and Ready writes into them too.
+		w, errw = lockWriters(w, errw)
+	}
 	opts := nsdemo.Options{
 		Hostname:   o.hostname,
 		MapUID:     o.mapUID,
@@ -120,7 +127,7 @@ func runNsDemo(c *cobra.Command, t nsdemo.Type, o nsDemoOpts, argv []string) err
 		Argv:       argv,
 		Stdin:      c.InOrStdin(),
 		Stdout:     w,
-		Stderr:     c.ErrOrStderr(),
+		Stderr:     errw,
 	}
 	if len(argv) > 0 {
 		explicit := c.Flags().Changed("format")
@@ -132,10 +139,10 @@ func runNsDemo(c *cobra.Command, t nsdemo.Type, o nsDemoOpts, argv []string) err
 			}
 			s := r.Summary()
 			in, host := nsInodes(s, t.Name)
-			fmt.Fprintf(c.ErrOrStderr(), "vitro: running %s in a new %s namespace (%s inode %d, the host's %d); host PID %d; the demo ends when it does.\n",
+			fmt.Fprintf(errw, "vitro: running %s in a new %s namespace (%s inode %d, the host's %d); host PID %d; the demo ends when it does.\n",
 				argv[0], t.Name, t.Name, in, host, s.ChildPID)
 			if t.Name == "pid" {
-				fmt.Fprintf(c.ErrOrStderr(), "vitro: %s is PID 1 there: the kernel gives it no default signal actions, so Ctrl-C may not stop it (kill -9 %d will).\n", argv[0], s.ChildPID)
+				fmt.Fprintf(errw, "vitro: %s is PID 1 there: the kernel gives it no default signal actions, so Ctrl-C may not stop it (kill -9 %d will).\n", argv[0], s.ChildPID)
 			}
 			return nil
 		}
@@ -154,6 +161,35 @@ func runNsDemo(c *cobra.Command, t nsdemo.Type, o nsDemoOpts, argv []string) err
 		return nil
 	}
 	return renderNsDemo(w, o.format, r)
+}
+
+// lockWriters makes out and errOut safe to write from more than one
+// goroutine, sharing one lock since they may be the same writer. A file
+// is left as it is: the kernel orders writes to it, and os/exec then
+// hands the descriptor itself to the child, so that a program run on a
+// terminal has the terminal. Any other writer (a buffer, in tests) would
+// be written by os/exec's copying goroutine while vitro writes its own
+// lines: a data race.
+func lockWriters(out, errOut io.Writer) (io.Writer, io.Writer) {
+	mu := new(sync.Mutex)
+	wrap := func(w io.Writer) io.Writer {
+		if _, ok := w.(*os.File); ok {
+			return w
+		}
+		return &lockedWriter{mu: mu, w: w}
+	}
+	return wrap(out), wrap(errOut)
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func nsInodes(s *nsdemo.Result, typ string) (inside, host uint64) {

@@ -155,3 +155,23 @@ func writeTables(w io.Writer, format string, res any, tables func() []table.Tabl
 
 // isTable reports whether format asks for the human layout.
 func isTable(format string) bool { return format == "" || format == "table" }
+
+// tabler is a demo's result: it lays itself out as tables.
+type tabler interface{ Tables() []table.Table }
+
+// demoCmd completes c as a demo command: no arguments, a --format flag,
+// and a RunE that runs the demo and prints its result, as tables for
+// people or as --format asks.
+func demoCmd[R tabler](c *cobra.Command, run func(c *cobra.Command) (R, error)) *cobra.Command {
+	var format string
+	c.Args = cobra.NoArgs
+	c.RunE = func(c *cobra.Command, _ []string) error {
+		res, err := run(c)
+		if err != nil {
+			return err
+		}
+		return writeTables(c.OutOrStdout(), format, res, res.Tables)
+	}
+	addFormatFlag(c, &format)
+	return c
+}

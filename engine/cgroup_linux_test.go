@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vitro-dev/vitro/cgroupdemo"
+	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
 )
 
@@ -147,14 +148,13 @@ func TestCloneIntoCgroupFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused := 0
-	startProcess = func(cmd *exec.Cmd) error {
+	t.Cleanup(reexec.ReplaceStart(func(cmd *exec.Cmd) error {
 		if cmd.SysProcAttr != nil && cmd.SysProcAttr.UseCgroupFD {
 			refused++
 			return &os.PathError{Op: "fork/exec", Path: cmd.Path, Err: syscall.ENOSYS}
 		}
 		return cmd.Start()
-	}
-	t.Cleanup(func() { startProcess = (*exec.Cmd).Start })
+	}))
 	out, evs := runTraced(t, e, RunOptions{Name: "fb", Network: "none", Cmd: []string{"cat", "/proc/self/cgroup"}})
 	c, err := e.Get("fb")
 	if err != nil {

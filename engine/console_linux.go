@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 
 	"github.com/creack/pty"
+	"github.com/vitro-dev/vitro/internal/reexec"
 	"golang.org/x/sys/unix"
 	"golang.org/x/term"
 )
@@ -30,15 +30,14 @@ type console struct {
 
 // attachStdio wires init's standard streams: for -t none (init builds
 // its terminal later, see console), else vitro's own (stdin only with -i).
-func (r *run) attachStdio(cmd *exec.Cmd) error {
+func (r *run) attachStdio(s *reexec.Spec) {
 	if r.o.Tty {
-		return nil
+		return
 	}
 	if r.o.Interactive {
-		cmd.Stdin = r.stdio.In
+		s.Stdin = r.stdio.In
 	}
-	cmd.Stdout, cmd.Stderr = r.stdio.Out, r.stdio.Err
-	return nil
+	s.Stdout, s.Stderr = r.stdio.Out, r.stdio.Err
 }
 
 // receiveConsole asks init for its terminal and takes the master side.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"time"
 
 	"github.com/vitro-dev/vitro/engine/image"
@@ -92,7 +91,7 @@ type run struct {
 	img      *imageInfo
 	c        *Container
 	cgroup   cgroupHandle
-	init     *exec.Cmd
+	init     *reexec.Process
 	sync     *reexec.Pipe
 	tty      *console
 	netns    *netdemo.NS
@@ -162,8 +161,8 @@ func (r *run) pause(ctx context.Context, n int) error {
 		return fmt.Errorf("--pause-at %q: this caller cannot pause (no Engine.Pause hook): run without --pause-at", r.o.PauseAt)
 	}
 	p := PausePoint{Step: n, Of: len(steps), Name: steps[n-1].name, DataRoot: r.e.Config.DataRoot}
-	if r.init != nil && r.init.Process != nil {
-		p.InitPID = r.init.Process.Pid
+	if r.init != nil {
+		p.InitPID = r.init.Pid
 	}
 	trace.Action("paused", trace.Int("before step", int64(n)), trace.Str("name", p.Name))
 	return r.e.Pause(ctx, p)

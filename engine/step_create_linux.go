@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vitro-dev/vitro/cgroupdemo"
@@ -49,16 +47,14 @@ func (r *run) create(ctx context.Context) error {
 	if c.Config.NetworkMode != "host" {
 		flags |= unix.CLONE_NEWNET
 	}
-	cmd, p, intoCgroup, err := r.startInit(flags, cg)
+	init, err := r.startInit(ctx, flags, cg)
 	if err != nil {
 		return err
 	}
-	r.init, r.sync = cmd, p
-	pid := cmd.Process.Pid
+	r.init, r.sync = init, init.Sync
+	pid, intoCgroup := init.Pid, init.IntoCgroup
 	r.onStop(fmt.Sprintf("init process %d", pid), func() error {
-		cmd.Process.Kill()
-		cmd.Wait()
-		p.Close()
+		init.Close()
 		return nil
 	})
 	names := nsdemo.CloneFlagNames(flags)
@@ -92,64 +88,43 @@ func (r *run) create(ctx context.Context) error {
 // container's cgroup: clone3 with CLONE_INTO_CGROUP and an fd of the
 // cgroup's directory (Linux 5.7), so it never runs a moment outside it
 // and need not be moved; a move (a cgroup.procs write) waits for an RCU
-// grace period the first time, milliseconds. It reports whether it did.
-// On v1 and hybrid hosts, where the limits are in v1 hierarchies that
-// clone3 cannot target, and on a kernel or seccomp filter that refuses
-// clone3's cgroup argument (ENOSYS, EINVAL), init starts in vitro's own
-// cgroup and the caller moves it.
-func (r *run) startInit(flags uintptr, cg cgroupHandle) (*exec.Cmd, *reexec.Pipe, bool, error) {
-	cgfd := -1
+// grace period the first time, milliseconds. On v1 and hybrid hosts,
+// where the limits are in v1 hierarchies that clone3 cannot target, and
+// on a kernel or seccomp filter that refuses clone3's cgroup argument
+// (ENOSYS, EINVAL), the launcher starts init in vitro's own cgroup and
+// init.IntoCgroup is false: the caller moves it.
+func (r *run) startInit(ctx context.Context, flags uintptr, cg cgroupHandle) (*reexec.Process, error) {
+	spec := reexec.Spec{
+		Entry:      initEntry,
+		CloneFlags: flags,
+		Env:        []string{}, // init's own environment; the program's is sent over the socket
+	}
 	if cg.Driver().Mode() == cgroupdemo.Unified {
 		fd, err := openCgroupFD(cg)
 		if err != nil {
-			return nil, nil, false, err
+			return nil, err
 		}
-		defer unix.Close(fd)
-		cgfd = fd
+		dir := os.NewFile(uintptr(fd), cg.Dirs()[0])
+		defer dir.Close()
+		spec.CgroupDir = dir
 	}
-	cmd, p, err := r.startInitWith(flags, cgfd)
-	if cgfd >= 0 && (errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL)) {
-		trace.Action("clone3 into cgroup refused", trace.Str("error", err.Error()),
-			trace.Str("instead", "start, then write the PID to cgroup.procs"))
-		cgfd = -1
-		cmd, p, err = r.startInitWith(flags, cgfd)
-	}
+	r.attachStdio(&spec)
+	init, err := reexec.Launch(ctx, spec)
 	if err != nil {
-		return nil, nil, false, err
-	}
-	return cmd, p, cgfd >= 0, nil
-}
-
-// startProcess starts a command; tests replace it to play an old kernel.
-var startProcess = (*exec.Cmd).Start
-
-// startInitWith starts init once: in the cgroup of directory fd cgfd
-// if cgfd >= 0.
-func (r *run) startInitWith(flags uintptr, cgfd int) (*exec.Cmd, *reexec.Pipe, error) {
-	cmd := reexec.Command(initEntry)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: flags, Pdeathsig: syscall.SIGKILL}
-	if cgfd >= 0 {
-		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, cgfd
-	}
-	cmd.Env = []string{} // init's own environment; the program's is sent over the socket
-	if err := r.attachStdio(cmd); err != nil {
-		return nil, nil, err
-	}
-	p, childEnd, err := reexec.NewPair(cmd)
-	if err != nil {
-		return nil, nil, err
-	}
-	err = startProcess(cmd)
-	childEnd.Close()
-	if err != nil {
-		p.Close()
+		var se *reexec.StartError
+		if !errors.As(err, &se) {
+			return nil, err
+		}
 		how := nsdemo.CloneFlagNames(flags)
-		if cgfd >= 0 {
+		if se.IntoCgroup {
 			how = "clone3 " + how + "|CLONE_INTO_CGROUP"
 		}
-		return nil, nil, fmt.Errorf("starting init with %s: %w", how, err)
+		return nil, fmt.Errorf("starting init with %s: %w", how, err)
 	}
-	return cmd, p, nil
+	// The engine stops a running container itself, as docker stop does
+	// (SIGTERM, then SIGKILL: see wait), not on the first sign of ctx.
+	init.OnCancel(0)
+	return init, nil
 }
 
 func firstNonEmpty(s ...string) string {

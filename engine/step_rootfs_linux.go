@@ -9,6 +9,7 @@ import (
 
 	"github.com/vitro-dev/vitro/fsdemo"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 // rootfs is step 3: a read-write layer (upper) over the image's read-only
@@ -61,11 +62,13 @@ func (r *run) rootfs(ctx context.Context) error {
 		return err
 	}
 	if trace.Enabled(trace.Kernel) {
-		for _, line := range strings.Split(strings.TrimSpace(ready.Mountinfo), "\n") {
-			f := strings.Fields(line)
-			if len(f) > 4 {
-				trace.KernelEvent("mountinfo (inside)", trace.Str("mountpoint", f[4]), trace.Str("line", line))
-			}
+		ms, err := nsdemo.ParseMountTable(strings.NewReader(ready.Mountinfo))
+		if err != nil {
+			trace.KernelEvent("mountinfo (inside)", trace.Str("error", err.Error()))
+		}
+		for _, m := range ms {
+			trace.KernelEvent("mountinfo (inside)", trace.Int("id", int64(m.ID)), trace.Str("mountpoint", m.Mountpoint),
+				trace.Str("fstype", m.FSType), trace.Str("source", m.Source), trace.Str("options", m.Options), trace.Str("propagation", m.Propagation))
 		}
 	}
 	trace.Action("pivot_root", trace.Str("new root", merged), trace.Int("mounts inside", int64(strings.Count(ready.Mountinfo, "\n"))))

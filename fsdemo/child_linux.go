@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
@@ -80,33 +79,31 @@ func waitStep(p *reexec.Pipe, n int) error {
 // CLONE_NEWNS), sends it input, calls onStep for each "step" message
 // (then lets the child go on), and decodes its result into out.
 func runChild(ctx context.Context, entry string, cloneflags uintptr, input, out any, onStep func(pid, step int) error) error {
-	cmd := reexec.Command(entry)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneflags | unix.CLONE_NEWNS, Pdeathsig: syscall.SIGKILL}
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	p, childEnd, err := reexec.NewPair(cmd)
+	flags := cloneflags | unix.CLONE_NEWNS
+	c, err := reexec.Launch(ctx, reexec.Spec{Entry: entry, CloneFlags: flags, Stdout: os.Stderr, Stderr: os.Stderr})
 	if err != nil {
-		return err
+		if ctx.Err() != nil {
+			return interrupted(ctx)
+		}
+		return fmt.Errorf("starting the demo's child %s with clone(%s): %w", entry, nsdemo.CloneFlagNames(flags), err)
 	}
-	defer p.Close()
-	if err := cmd.Start(); err != nil {
-		childEnd.Close()
-		return fmt.Errorf("starting the demo's child %s with clone(%s): %w", entry, nsdemo.CloneFlagNames(cmd.SysProcAttr.Cloneflags), err)
-	}
-	childEnd.Close()
-	stop := context.AfterFunc(ctx, func() { cmd.Process.Kill() })
-	defer stop()
-	err = talk(p, cmd.Process.Pid, input, out, onStep)
+	defer c.Close()
+	err = talk(c.Sync, c.Pid, input, out, onStep)
 	if err != nil {
-		cmd.Process.Kill()
+		c.Kill()
 	}
-	werr := cmd.Wait()
+	werr := c.Wait()
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("interrupted (%w): the child was killed, its mounts went with its namespace, and the demo's files are removed", ctx.Err())
+		return interrupted(ctx)
 	case errors.Is(err, reexec.ErrClosed):
 		return fmt.Errorf("the demo's child exited before reporting: %v", werr)
 	}
 	return err
+}
+
+func interrupted(ctx context.Context) error {
+	return fmt.Errorf("interrupted (%w): the child was killed, its mounts went with its namespace, and the demo's files are removed", ctx.Err())
 }
 
 func talk(p *reexec.Pipe, pid int, input, out any, onStep func(pid, step int) error) error {

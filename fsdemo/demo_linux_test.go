@@ -13,6 +13,7 @@ import (
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/testenv"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -357,7 +358,7 @@ func init() {
 		if errors.As(err, &me) {
 			out.Err, out.Op = err.Error(), me.Op
 		}
-		table, terr := MountTable(0)
+		table, terr := nsdemo.MountTable(0)
 		if terr != nil {
 			return nil, terr
 		}
@@ -375,10 +376,10 @@ func init() {
 		}); err != nil {
 			return nil, err
 		}
-		if table, terr = MountTable(0); terr != nil {
+		if table, terr = nsdemo.MountTable(0); terr != nil {
 			return nil, terr
 		}
-		if m, ok := findMount(table, ro); ok {
+		if m, ok := nsdemo.FindMount(table, ro); ok {
 			out.ROFlags = m.Options
 		}
 		out.WriteError = errnoText(os.WriteFile(filepath.Join(ro, "x"), nil, 0o644))
@@ -388,11 +389,11 @@ func init() {
 		if err := Apply([]Mount{{Source: "tmpfs", Target: filepath.Join(rootfs, "proc"), Type: "tmpfs", Root: rootfs}}); err != nil {
 			return nil, err
 		}
-		if table, terr = MountTable(0); terr != nil {
+		if table, terr = nsdemo.MountTable(0); terr != nil {
 			return nil, terr
 		}
-		_, out.Escaped = findMount(table, outside)
-		_, out.Landed = findMount(table, filepath.Join(rootfs, outside))
+		_, out.Escaped = nsdemo.FindMount(table, outside)
+		_, out.Landed = nsdemo.FindMount(table, filepath.Join(rootfs, outside))
 		dev := filepath.Join(dir, "dev")
 		if err := Apply([]Mount{{Source: "tmpfs", Target: dev, Type: "tmpfs", Flags: unix.MS_NOSUID, Data: "mode=755"}}); err != nil {
 			return nil, err
@@ -499,9 +500,9 @@ func TestPivotRootFromSharedRootKeepsSharedVolume(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "rootfs"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
-	var inside []MountEntry
+	var inside []nsdemo.MountEntry
 	onStep := func(pid, _ int) (err error) {
-		inside, err = MountTable(pid)
+		inside, err = nsdemo.MountTable(pid)
 		return err
 	}
 	if err := runChild(ctx, sharedPivotEntry, 0, dir, nil, onStep); err != nil {
@@ -510,10 +511,10 @@ func TestPivotRootFromSharedRootKeepsSharedVolume(t *testing.T) {
 	if len(inside) != 2 {
 		t.Fatalf("mounts after pivot_root: %+v, want / and /vol", inside)
 	}
-	if v, ok := findMount(inside, "/vol"); !ok || !strings.HasPrefix(v.Propagation, "shared:") {
+	if v, ok := nsdemo.FindMount(inside, "/vol"); !ok || !strings.HasPrefix(v.Propagation, "shared:") {
 		t.Errorf("/vol after pivot_root = %+v, want it still shared", v)
 	}
-	if r, _ := findMount(inside, "/"); strings.Contains(r.Propagation, "shared") {
+	if r, _ := nsdemo.FindMount(inside, "/"); strings.Contains(r.Propagation, "shared") {
 		t.Errorf("the new root is %s: pivot_root should have needed it private", r.Propagation)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -30,13 +31,13 @@ type PathCheck struct {
 
 // MountsResult is what `vitro fs mounts` shows.
 type MountsResult struct {
-	Inside           []MountEntry `json:"inside"`  // the container's mount table
-	Devices          []string     `json:"devices"` // its /dev
-	Paths            []PathCheck  `json:"paths"`
-	Processes        [2]int       `json:"processes"` // PIDs in /proc: inside, host
-	HostMountsBefore int          `json:"host_mounts_before"`
-	HostMountsDuring int          `json:"host_mounts_during"` // while the container's mounts were all up
-	HostMountsAfter  int          `json:"host_mounts_after"`
+	Inside           []nsdemo.MountEntry `json:"inside"`  // the container's mount table
+	Devices          []string            `json:"devices"` // its /dev
+	Paths            []PathCheck         `json:"paths"`
+	Processes        [2]int              `json:"processes"` // PIDs in /proc: inside, host
+	HostMountsBefore int                 `json:"host_mounts_before"`
+	HostMountsDuring int                 `json:"host_mounts_during"` // while the container's mounts were all up
+	HostMountsAfter  int                 `json:"host_mounts_after"`
 	// HostSawDemo lists the host's mounts under the demo's directory,
 	// read while the container's mounts were up: none, if the mount
 	// namespace did its job.
@@ -63,20 +64,20 @@ func MountsDemo(ctx context.Context) (*MountsResult, error) {
 		return nil, err
 	}
 	defer cleanup()
-	before, err := MountTable(0)
+	before, err := nsdemo.MountTable(0)
 	if err != nil {
 		return nil, err
 	}
-	var during []MountEntry
+	var during []nsdemo.MountEntry
 	onStep := func(_, _ int) error {
-		during, err = MountTable(0)
+		during, err = nsdemo.MountTable(0)
 		return err
 	}
 	var res MountsResult
 	if err := runChild(ctx, mountsEntry, unix.CLONE_NEWPID, rootfs, &res, onStep); err != nil {
 		return nil, err
 	}
-	after, err := MountTable(0)
+	after, err := nsdemo.MountTable(0)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +123,7 @@ func mountsChild(p *reexec.Pipe, in json.RawMessage) (any, error) {
 	}
 	var res MountsResult
 	var err error
-	if res.Inside, err = MountTable(0); err != nil {
+	if res.Inside, err = nsdemo.MountTable(0); err != nil {
 		return nil, err
 	}
 	entries, _ := os.ReadDir("/dev")

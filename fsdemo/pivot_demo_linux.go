@@ -9,6 +9,7 @@ import (
 	"sort"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 // PivotStepResult is one step of the pivot-root demo with the change it
@@ -24,11 +25,11 @@ type PivotStepResult struct {
 
 // PivotRootResult is what `vitro fs pivot-root` shows.
 type PivotRootResult struct {
-	Rootfs string            `json:"rootfs"`
-	Before []MountEntry      `json:"before"`
-	Steps  []PivotStepResult `json:"steps"`
-	After  []MountEntry      `json:"after"`
-	Root   []string          `json:"root"` // what / holds for the child at the end
+	Rootfs string              `json:"rootfs"`
+	Before []nsdemo.MountEntry `json:"before"`
+	Steps  []PivotStepResult   `json:"steps"`
+	After  []nsdemo.MountEntry `json:"after"`
+	Root   []string            `json:"root"` // what / holds for the child at the end
 }
 
 const pivotEntry = "fsdemo-pivot"
@@ -58,9 +59,9 @@ func PivotRootDemo(ctx context.Context, rootfs string) (*PivotRootResult, error)
 	}
 	res := &PivotRootResult{Rootfs: abs}
 	steps := PivotRootSteps(abs)
-	var prev []MountEntry
+	var prev []nsdemo.MountEntry
 	onStep := func(pid, n int) error {
-		table, err := MountTable(pid)
+		table, err := nsdemo.MountTable(pid)
 		if err != nil {
 			return err
 		}
@@ -108,8 +109,8 @@ func pivotChild(p *reexec.Pipe, in json.RawMessage) (any, error) {
 }
 
 // diffTables lists what changed between two mount tables, by mount ID.
-func diffTables(old, cur []MountEntry) []string {
-	byID := map[int]MountEntry{}
+func diffTables(old, cur []nsdemo.MountEntry) []string {
+	byID := map[int]nsdemo.MountEntry{}
 	for _, m := range old {
 		byID[m.ID] = m
 	}
@@ -127,7 +128,7 @@ func diffTables(old, cur []MountEntry) []string {
 			out = append(out, fmt.Sprintf("~ %d %s: %s -> %s", m.ID, m.Mountpoint, o.Propagation, m.Propagation))
 		}
 	}
-	var gone []MountEntry
+	var gone []nsdemo.MountEntry
 	for _, m := range old {
 		if !seen[m.ID] {
 			gone = append(gone, m)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -144,7 +145,7 @@ func privatizeOutside(newRoot string) ([]Mount, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolving %s: %w", newRoot, err)
 	}
-	table, err := MountTable(0)
+	table, err := nsdemo.MountTable(0)
 	if err != nil {
 		return nil, err
 	}

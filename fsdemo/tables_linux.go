@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vitro-dev/vitro/internal/table"
+	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 // The layout of each demo's result for people, as vitro fs and the
@@ -40,7 +41,7 @@ func (r *PivotRootResult) Tables() []table.Table {
 }
 
 // mountTable lays out mount table entries under a title.
-func mountTable(title string, ms []MountEntry) table.Table {
+func mountTable(title string, ms []nsdemo.MountEntry) table.Table {
 	t := table.Table{Title: title, Header: []string{"id", "mountpoint", "fstype", "source", "options", "propagation"}}
 	for _, m := range ms {
 		t.Append(fmt.Sprint(m.ID), m.Mountpoint, m.FSType, m.Source, m.Options, m.Propagation)

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/vitro-dev/vitro/internal/table"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
 // TestTablesShowTheResult checks, for every demo result, that its tables
 // carry the result's figures, so that a broken layout fails here.
 func TestTablesShowTheResult(t *testing.T) {
-	mounts := []MountEntry{{ID: 4242, Mountpoint: "/mnt-m", FSType: "fstype-f", Source: "source-s", Options: "rw,opt-o", Propagation: "shared:77"}}
+	mounts := []nsdemo.MountEntry{{ID: 4242, Mountpoint: "/mnt-m", FSType: "fstype-f", Source: "source-s", Options: "rw,opt-o", Propagation: "shared:77"}}
 	mountFigures := []string{"4242", "/mnt-m", "fstype-f", "source-s", "rw,opt-o", "shared:77"}
 	for _, c := range []struct {
 		name string
@@ -21,7 +22,7 @@ func TestTablesShowTheResult(t *testing.T) {
 		{"chroot-escape", &ChrootEscapeResult{Attempts: []EscapeAttempt{
 			{Method: "chroot", Escaped: true, Read: "the-secret"}, {Method: "pivot_root", Read: "ENOENT-x"}}},
 			[]string{"chroot", "yes", "the-secret", "pivot_root", "no", "ENOENT-x"}},
-		{"pivot-root", &PivotRootResult{Before: mounts, After: []MountEntry{{ID: 999, Mountpoint: "/after-m"}}, Root: []string{"bin", "etc-e"},
+		{"pivot-root", &PivotRootResult{Before: mounts, After: []nsdemo.MountEntry{{ID: 999, Mountpoint: "/after-m"}}, Root: []string{"bin", "etc-e"},
 			Steps: []PivotStepResult{{N: 3, Name: "pivot_root-n", Shell: "pivot_root . .", Mounts: 41, Changes: []string{"+ 12 /x", "- 13 /y"}}, {N: 4, Name: "quiet"}}},
 			append([]string{"(1 mounts, a copy", "pivot_root-n", "pivot_root . .", "41", "+ 12 /x; - 13 /y", "(none visible)", "999", "/after-m", "(1 mounts); / holds: bin etc-e"}, mountFigures...)},
 		{"overlay", &OverlayResult{Lowers: []string{"/t/lower-top", "/t/lower-base"}, Upper: "/t/upper-u", Work: "/t/work-w", Merged: "/t/merged-m",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/trace"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,12 +25,12 @@ type VolumeCheck struct {
 
 // VolumeResult is what `vitro fs volume` shows.
 type VolumeResult struct {
-	HostDir  string        `json:"host_dir"`
-	PropDir  string        `json:"propagation_dir"`
-	Volumes  []Volume      `json:"volumes"`
-	Inside   []MountEntry  `json:"inside"` // the volume mounts, as the container sees them
-	Checks   []VolumeCheck `json:"checks"`
-	HostSees string        `json:"host_sees"` // the file the container wrote, read on the host
+	HostDir  string              `json:"host_dir"`
+	PropDir  string              `json:"propagation_dir"`
+	Volumes  []Volume            `json:"volumes"`
+	Inside   []nsdemo.MountEntry `json:"inside"` // the volume mounts, as the container sees them
+	Checks   []VolumeCheck       `json:"checks"`
+	HostSees string              `json:"host_sees"` // the file the container wrote, read on the host
 }
 
 const volumeEntry = "fsdemo-volume"
@@ -132,7 +133,7 @@ func volumeChild(_ *reexec.Pipe, in json.RawMessage) (any, error) {
 // and reads through each volume and lists the volumes' mounts.
 func volumeChecks(volumes []Volume) (*VolumeResult, error) {
 	res := &VolumeResult{}
-	table, err := MountTable(0)
+	table, err := nsdemo.MountTable(0)
 	if err != nil {
 		return nil, err
 	}

@@ -226,25 +226,16 @@ func checkNetfilter() Requirement {
 
 func checkPropagation() Requirement {
 	r := Requirement{Name: "mount propagation of /", Status: OK}
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	ms, err := nsdemo.MountTable(0)
 	if err != nil {
 		return Requirement{Name: r.Name, Status: Warn, Detail: err.Error()}
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 7 || f[4] != "/" {
-			continue
-		}
+	if root, ok := nsdemo.FindMount(ms, "/"); ok {
 		prop := "private"
-		for _, opt := range f[6:] {
-			if opt == "-" {
-				break
-			}
-			if strings.HasPrefix(opt, "shared:") {
-				prop = "shared"
-			} else if strings.HasPrefix(opt, "master:") && prop == "private" {
-				prop = "slave"
-			}
+		if strings.Contains(root.Propagation, "shared:") {
+			prop = "shared"
+		} else if strings.Contains(root.Propagation, "slave:") {
+			prop = "slave"
 		}
 		r.Detail = prop + " (vitro makes / private inside each new mount namespace)"
 	}

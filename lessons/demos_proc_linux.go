@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"syscall"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/table"
@@ -104,34 +103,26 @@ type containerReport struct {
 
 func runProcContainer(ctx context.Context, o Options) (Result, error) {
 	host := o.String("hostname", "box")
-	cmd := reexec.Command("lessons-container", host)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: unix.CLONE_NEWUTS | unix.CLONE_NEWPID, Pdeathsig: unix.SIGKILL}
-	cmd.Stderr = os.Stderr
-	pipe, child, err := reexec.NewPair(cmd)
-	if err != nil {
-		return nil, err
-	}
-	defer pipe.Close()
 	trace.Action("clone", trace.Str("flags", "CLONE_NEWUTS|CLONE_NEWPID"))
-	if err := cmd.Start(); err != nil {
-		child.Close()
+	c, err := reexec.Launch(ctx, reexec.Spec{Entry: "lessons-container", Args: []string{host},
+		CloneFlags: unix.CLONE_NEWUTS | unix.CLONE_NEWPID, Stderr: os.Stderr})
+	if err != nil {
 		return nil, fmt.Errorf("starting a process in new UTS and PID namespaces: %w", err)
 	}
-	child.Close()
-	defer cmd.Wait()
-	defer cmd.Process.Kill()
+	defer c.Close()
+	pipe := c.Sync
 	var rep containerReport
 	if err := pipe.Expect(reexec.MsgReady, &rep); err != nil {
 		return nil, fmt.Errorf("child in new namespaces: %w", err)
 	}
 	r := &ProcContainer{
-		HostPID: cmd.Process.Pid, InsidePID: rep.PID, InsideParent: rep.PPID,
+		HostPID: c.Pid, InsidePID: rep.PID, InsideParent: rep.PPID,
 		InsideHostname: rep.Hostname, InsideKernel: rep.Release,
-		HostNSpid: statusField(cmd.Process.Pid, "NSpid"),
+		HostNSpid: statusField(c.Pid, "NSpid"),
 		Shell:     fmt.Sprintf("unshare --uts --pid --fork sh -c 'hostname %s; echo $$; uname -r'", host),
 	}
 	r.HostHostname, r.HostKernel = uname()
-	if r.Namespaces, err = nsTable(cmd.Process.Pid); err != nil {
+	if r.Namespaces, err = nsTable(c.Pid); err != nil {
 		return nil, err
 	}
 	pipe.Send(reexec.MsgGo, nil)

@@ -97,7 +97,7 @@ grep oom_kill {{.CgroupDir}}/{{.Events}}`,
 				return err
 			}
 			procs := filepath.Join(e.Vars["CgroupDir"], "cgroup.procs")
-			pid, err := e.spawn(ctx, 0, nil, "hog", procs)
+			pid, err := e.spawn(ctx, 0, "hog", procs)
 			if err != nil {
 				return err
 			}

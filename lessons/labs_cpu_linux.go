@@ -93,7 +93,7 @@ sleep 2; grep throttled {{.CgroupDir}}/cpu.stat`,
 			if err := cg.Set(cgroupdemo.Resources{NanoCPUs: 250_000_000, CPUPeriod: cpuPeriod}); err != nil {
 				return err
 			}
-			if _, err := e.spawn(ctx, 0, nil, "spin", filepath.Join(e.Vars["CgroupDir"], "cgroup.procs")); err != nil {
+			if _, err := e.spawn(ctx, 0, "spin", filepath.Join(e.Vars["CgroupDir"], "cgroup.procs")); err != nil {
 				return err
 			}
 			stat := filepath.Join(e.Vars["CgroupDir"], "cpu.stat")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/moby/sys/mountinfo"
 	"github.com/vitro-dev/vitro/fsdemo"
+	"github.com/vitro-dev/vitro/nsdemo"
 	"golang.org/x/sys/unix"
 )
 
@@ -112,10 +113,10 @@ unshare --mount --pid --fork sh -c '
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			if _, err := e.spawn(ctx, unix.CLONE_NEWNS, nil, "escape", e.Vars["Rootfs"], e.Vars["Secret"]); err != nil {
+			if _, err := e.spawn(ctx, unix.CLONE_NEWNS, "escape", e.Vars["Rootfs"], e.Vars["Secret"]); err != nil {
 				return err
 			}
-			_, err := e.spawn(ctx, unix.CLONE_NEWNS|unix.CLONE_NEWPID, nil, "pivot", e.Vars["Rootfs"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWNS|unix.CLONE_NEWPID, "pivot", e.Vars["Rootfs"])
 			return err
 		},
 		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {
@@ -216,17 +217,12 @@ func (e *LabEnv) pivoted() (int, bool) {
 // hostRootMountsIn lists where pid's mount namespace still has the host's
 // root filesystem mounted (the root of it, not a bind of a subdirectory).
 func hostRootMountsIn(pid int) ([]string, error) {
-	hostRoot, err := mountinfo.GetMounts(func(i *mountinfo.Info) (bool, bool) { return i.Mountpoint != "/", i.Mountpoint == "/" })
+	hostRoot, err := nsdemo.Mounts(0, func(i *mountinfo.Info) (bool, bool) { return i.Mountpoint != "/", i.Mountpoint == "/" })
 	if err != nil || len(hostRoot) == 0 {
 		return nil, fmt.Errorf("reading the host's root mount: %v", err)
 	}
 	hr := hostRoot[len(hostRoot)-1]
-	f, err := os.Open(fmt.Sprintf("/proc/%d/mountinfo", pid))
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ms, err := mountinfo.GetMountsFromReader(f, func(i *mountinfo.Info) (bool, bool) {
+	ms, err := nsdemo.Mounts(pid, func(i *mountinfo.Info) (bool, bool) {
 		return !(i.Major == hr.Major && i.Minor == hr.Minor && i.Root == hr.Root), false
 	})
 	if err != nil {
@@ -250,7 +246,7 @@ func sameFile(a, b string) bool {
 // deepest first, so that removing dir can never reach into a mounted
 // filesystem.
 func unmountUnder(dir string) ([]string, error) {
-	ms, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dir))
+	ms, err := nsdemo.Mounts(0, mountinfo.PrefixFilter(dir))
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ The host must not see the mount: ` + "`findmnt {{.Target}}`" + ` on the host pri
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			_, err := e.spawn(ctx, unix.CLONE_NEWNS, nil, "mnt", e.Vars["Target"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWNS, "mnt", e.Vars["Target"])
 			return err
 		},
 		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {
@@ -134,7 +134,7 @@ keep a process running in that namespace. ` + "`ipcs -m`" + ` on the host must n
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			_, err := e.spawn(ctx, unix.CLONE_NEWIPC, nil, "ipc", e.Vars["Size"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWIPC, "ipc", e.Vars["Size"])
 			return err
 		},
 		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {
@@ -182,16 +182,7 @@ func (e *LabEnv) withMount() []int {
 //
 // Shell equivalent: findmnt -N PID TARGET
 func mountsAt(pid int, target string) ([]*mountinfo.Info, error) {
-	p := "/proc/self/mountinfo"
-	if pid > 0 {
-		p = fmt.Sprintf("/proc/%d/mountinfo", pid)
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return mountinfo.GetMountsFromReader(f, func(i *mountinfo.Info) (bool, bool) { return i.Mountpoint != target, false })
+	return nsdemo.Mounts(pid, func(i *mountinfo.Info) (bool, bool) { return i.Mountpoint != target, false })
 }
 
 func mustInode(pid int, typ string) uint64 {

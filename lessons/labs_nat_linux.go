@@ -82,7 +82,7 @@ func init() {
 			if lo, err := h.LinkByName("lo"); err == nil {
 				h.LinkSetUp(lo)
 			}
-			_, err = e.spawn(ctx, 0, nil, "server", e.Vars["Web"], greeting(e))
+			_, err = e.spawn(ctx, 0, "server", e.Vars["Web"], greeting(e))
 			return err
 		},
 		Task: `A web server is running inside the network namespace **{{.Web}}**, at

@@ -34,7 +34,7 @@ nsenter --target "$pid" --uts hostname      # prints {{.Hostname}}
 echo "$pid" > {{.Answer}}
 kill "$pid"`,
 		Setup: func(ctx context.Context, e *LabEnv) error {
-			_, err := e.spawn(ctx, unix.CLONE_NEWUTS|unix.CLONE_NEWPID|unix.CLONE_NEWNS, nil, "container", e.Vars["Hostname"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWUTS|unix.CLONE_NEWPID|unix.CLONE_NEWNS, "container", e.Vars["Hostname"])
 			return err
 		},
 		Checks: []Check{
@@ -91,7 +91,7 @@ kill "$pid"`,
 			hostUnchangedCheck(),
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			_, err := e.spawn(ctx, unix.CLONE_NEWUTS, nil, "uts", e.Vars["Hostname"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWUTS, "uts", e.Vars["Hostname"])
 			return err
 		},
 		Teardown: killByHostname,
@@ -146,7 +146,7 @@ where it is PID 1 and where ` + "`ps`" + ` shows only the processes of its names
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			_, err := e.spawn(ctx, unix.CLONE_NEWUTS|unix.CLONE_NEWPID|unix.CLONE_NEWNS, nil, "pid", e.Vars["Hostname"])
+			_, err := e.spawn(ctx, unix.CLONE_NEWUTS|unix.CLONE_NEWPID|unix.CLONE_NEWNS, "pid", e.Vars["Hostname"])
 			return err
 		},
 		Teardown: killByHostname,

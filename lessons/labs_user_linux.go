@@ -167,7 +167,7 @@ running. Inside, ` + "`cat /proc/uptime`" + ` shows a week more than the host, a
 				}},
 		},
 		Apply: func(ctx context.Context, e *LabEnv) error {
-			pid, err := e.spawn(ctx, unix.CLONE_NEWCGROUP, nil, "timens", e.Vars["Offset"])
+			pid, err := e.spawn(ctx, unix.CLONE_NEWCGROUP, "timens", e.Vars["Offset"])
 			if err != nil {
 				return err
 			}

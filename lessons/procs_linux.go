@@ -6,7 +6,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
@@ -67,42 +66,32 @@ func helperMain() {
 
 // spawn starts helper kind with args in new namespaces (clone flags),
 // waits until its setup is done and records it for reset.
-func (e *LabEnv) spawn(ctx context.Context, flags uintptr, attr *syscall.SysProcAttr, kind string, args ...string) (int, error) {
-	cmd := reexec.Command("lessons-lab", append([]string{kind}, args...)...)
-	if attr == nil {
-		attr = &syscall.SysProcAttr{}
-	}
-	attr.Cloneflags |= flags
-	attr.Setsid = true
-	cmd.SysProcAttr = attr
-	cmd.Env = append(os.Environ(), StudentEnv+"="+e.Student.Name)
-	pipe, child, err := reexec.NewPair(cmd)
-	if err != nil {
-		return 0, err
-	}
-	defer pipe.Close()
-	trace.Action("clone", trace.Str("helper", kind), trace.Hex("flags", uint64(attr.Cloneflags)))
-	err = cmd.Start()
-	child.Close()
+func (e *LabEnv) spawn(ctx context.Context, flags uintptr, kind string, args ...string) (int, error) {
+	trace.Action("clone", trace.Str("helper", kind), trace.Hex("flags", uint64(flags)))
+	c, err := reexec.Launch(ctx, reexec.Spec{
+		Entry: "lessons-lab", Args: append([]string{kind}, args...),
+		CloneFlags: flags, Detach: true,
+		Env: append(os.Environ(), StudentEnv+"="+e.Student.Name),
+	})
 	if err != nil {
 		return 0, fmt.Errorf("starting lab helper %s: %w", kind, err)
 	}
-	go cmd.Wait() // reaps it if it dies while this process lives (tests)
-	pid := cmd.Process.Pid
+	defer c.Sync.Close()
+	pid := c.Pid
 	e.State.Procs = append(e.State.Procs, Proc{PID: pid, Start: startTime(pid)})
 	if err := e.saveState(); err != nil {
+		c.Close()
 		return pid, err
 	}
-	done := make(chan error, 1)
-	go func() { done <- pipe.Expect(reexec.MsgReady, nil) }()
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		err = ctx.Err()
-	}
-	if err != nil {
+	// A Ctrl-C before the helper is ready kills it (the launcher's
+	// default); once ready it lives on alone, until reset.
+	if err := c.Sync.Expect(reexec.MsgReady, nil); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return pid, fmt.Errorf("lab helper %s: %w", kind, err)
 	}
+	c.OnCancel(0)
 	return pid, nil
 }
 

@@ -1,6 +1,7 @@
 package netdemo
 
 import (
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -79,21 +80,14 @@ func TestConnectProcessByPID(t *testing.T) {
 		t.Fatalf("the bridge's own route must not count as a clash: %v", err)
 	}
 
-	cmd := reexec.Command("netdemo-test-container")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	sync, childEnd, err := reexec.NewPair(cmd)
+	child, err := reexec.Launch(context.Background(), reexec.Spec{Entry: "netdemo-test-container", CloneFlags: syscall.CLONE_NEWNET, Stderr: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sync.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	childEnd.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { child.Close() })
+	sync := child.Sync
 
-	ns, err := OpenNS(cmd.Process.Pid, "child")
+	ns, err := OpenNS(child.Pid, "child")
 	if err != nil {
 		t.Fatal(err)
 	}

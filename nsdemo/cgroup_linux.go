@@ -116,7 +116,7 @@ func cgroupChild() {
 // cgroupHierarchy returns the mount point of the cgroup v2 hierarchy, or
 // of the first v1 hierarchy when there is no v2.
 func cgroupHierarchy() (string, error) {
-	ms, err := readMountinfo("/proc/self/mountinfo")
+	ms, err := MountTable(0)
 	if err != nil {
 		return "", err
 	}

@@ -57,7 +57,10 @@ func TestEnterMountDemo(t *testing.T) {
 			t.Errorf("%s inside the joined mount namespace = %q", file, got)
 		}
 		mi := enterOutput(t, r.ChildPID, []string{"mnt"}, "cat", "/proc/self/mountinfo")
-		ms, _ := ParseMountinfo(strings.NewReader(mi))
+		ms, err := ParseMountTable(strings.NewReader(mi))
+		if err != nil {
+			t.Error(err)
+		}
 		if m, ok := FindMount(ms, r.Target); !ok || m.FSType != "tmpfs" {
 			t.Errorf("joined mountinfo has no tmpfs at %s", r.Target)
 		}

@@ -33,7 +33,7 @@ func (r *MntResult) Compare() []Row {
 		if m == nil {
 			return "(not mounted)"
 		}
-		return fmt.Sprintf("%s on %s (id %s, %s)", m.FSType, m.Mountpoint, m.ID, m.Propagation)
+		return fmt.Sprintf("%s on %s (id %d, %s)", m.FSType, m.Mountpoint, m.ID, m.Propagation)
 	}
 	return []Row{
 		{"propagation of /", r.HostRootPropagation, r.RootPropagationCopy + " (copied) → " + r.RootPropagation},
@@ -87,7 +87,7 @@ func Mnt(ctx context.Context, opts Options) (*MntResult, error) {
 	}
 	r.RootPropagationCopy, r.RootPropagation = in.Before, in.After
 	r.InsideMount, r.InsideFiles, r.InsideMountCount = in.Mount, in.Files, in.Count
-	host, err := readMountinfo("/proc/self/mountinfo")
+	host, err := MountTable(0)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func mntChild() {
 	c.did("mount", fmt.Sprintf("tmpfs on %s type tmpfs flags=MS_NOSUID|MS_NODEV data=size=1m,mode=0755", g.Target))
 	c.check("writing a file", os.WriteFile(filepath.Join(g.Target, "hello"), []byte("written inside the mount namespace\n"), 0o644))
 	c.did("write", filepath.Join(g.Target, "hello"))
-	ms, err := readMountinfo("/proc/self/mountinfo")
+	ms, err := MountTable(0)
 	c.check("reading mountinfo", err)
 	in := mntInside{Before: before, After: after, Files: listDir(g.Target), Count: len(ms)}
 	if m, ok := FindMount(ms, g.Target); ok {
@@ -134,26 +134,13 @@ func mntChild() {
 }
 
 func rootPropagation(c *child) string {
-	ms, err := readMountinfo("/proc/self/mountinfo")
+	ms, err := MountTable(0)
 	c.check("reading mountinfo", err)
 	m, ok := FindMount(ms, "/")
 	if !ok {
 		c.fail(fmt.Errorf("no / in /proc/self/mountinfo"))
 	}
 	return m.Propagation
-}
-
-func readMountinfo(path string) ([]MountEntry, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ms, err := ParseMountinfo(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return ms, nil
 }
 
 func listDir(dir string) []string {

@@ -29,7 +29,10 @@ func TestMnt(t *testing.T) {
 	if _, err := os.Stat(r.Target); !os.IsNotExist(err) {
 		t.Errorf("mount point %s left behind: %v", r.Target, err)
 	}
-	host, _ := readMountinfo("/proc/self/mountinfo")
+	host, err := MountTable(0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, ok := FindMount(host, r.Target); ok {
 		t.Errorf("%s still mounted on the host", r.Target)
 	}

@@ -1,77 +1,41 @@
 package nsdemo
 
-import (
-	"bufio"
-	"io"
-	"strings"
-)
+import "strings"
 
-// MountEntry is one line of /proc/<pid>/mountinfo, the fields a lesson needs.
+// MountEntry is one line of /proc/PID/mountinfo: the mount table of the
+// mount namespace PID is in, as PID sees it (paths relative to its root).
 type MountEntry struct {
-	ID          string `json:"id"`
+	ID          int    `json:"id"`
+	Parent      int    `json:"parent"`
 	Mountpoint  string `json:"mountpoint"`
 	FSType      string `json:"fstype"`
 	Source      string `json:"source"`
-	Propagation string `json:"propagation"` // "shared:N", "master:N", ... or "private"
+	Root        string `json:"root"`        // the subtree of the filesystem mounted here ("/" unless a bind)
+	Options     string `json:"options"`     // per-mount options: rw/ro, nosuid ...
+	Propagation string `json:"propagation"` // private, shared:N, slave:N, unbindable, or several joined by ","
 }
 
-// ParseMountinfo reads the mountinfo format (proc(5)): fields before " - "
-// are the mount's, after it the filesystem's; the optional fields in
-// between give propagation (no optional field means private).
-func ParseMountinfo(r io.Reader) ([]MountEntry, error) {
-	var out []MountEntry
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		pre, post, ok := strings.Cut(sc.Text(), " - ")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(pre)
-		g := strings.Fields(post)
-		if len(f) < 6 || len(g) < 2 {
-			continue
-		}
-		prop := "private"
-		if opt := f[6:]; len(opt) > 0 {
-			prop = strings.Join(opt, " ")
-		}
-		out = append(out, MountEntry{ID: f[0], Mountpoint: unescape(f[4]), FSType: g[0], Source: unescape(g[1]), Propagation: prop})
+// propagation turns mountinfo's optional fields ("shared:5 master:2")
+// into words: private, shared:5, slave of 2 ...
+func propagation(optional string) string {
+	if optional == "" {
+		return "private"
 	}
-	return out, sc.Err()
-}
-
-// unescape undoes the kernel's octal escapes (\040 for a space).
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if v, ok := octal(s[i+1 : i+4]); ok {
-				b.WriteByte(v)
-				i += 3
-				continue
-			}
+	var p []string
+	for _, f := range strings.Fields(optional) {
+		switch {
+		case strings.HasPrefix(f, "shared:"):
+			p = append(p, f)
+		case strings.HasPrefix(f, "master:"):
+			p = append(p, "slave:"+strings.TrimPrefix(f, "master:"))
+		case f == "unbindable":
+			p = append(p, f)
 		}
-		b.WriteByte(s[i])
 	}
-	return b.String()
-}
-
-func octal(s string) (byte, bool) {
-	if len(s) != 3 {
-		return 0, false
+	if len(p) == 0 {
+		return "private"
 	}
-	var v int
-	for _, c := range s {
-		if c < '0' || c > '7' {
-			return 0, false
-		}
-		v = v*8 + int(c-'0')
-	}
-	return byte(v), v < 256
+	return strings.Join(p, ",")
 }
 
 // FindMount returns the last (topmost) entry mounted at mountpoint.

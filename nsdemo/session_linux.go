@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"syscall"
 
@@ -51,91 +49,52 @@ type execFail struct {
 
 // session is the parent's side of one demo.
 type session struct {
-	ctx     context.Context
-	typ     Type
-	opts    Options
-	res     *Result
-	cmd     *exec.Cmd
-	pipe    *reexec.Pipe
-	undo    []func()
-	unwatch func() bool
-	waited  bool
-	release chan struct{}     // closed once the child is reaped: frees the thread that forked it
-	hostNS  map[string]uint64 // the namespaces of the thread that forked the child
+	ctx    context.Context
+	typ    Type
+	opts   Options
+	res    *Result
+	child  *reexec.Process
+	pipe   *reexec.Pipe
+	undo   []func()
+	hostNS map[string]uint64 // the namespaces of the thread that forked the child
 }
 
 // start re-executes vitro as the demo's child with cloneFlags (exactly one
 // namespace flag, or none for the demos whose child unshares itself). The
-// child is blocked on the sync socket when start returns.
-func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opts Options, attrs ...func(*syscall.SysProcAttr)) (*session, error) {
+// child is blocked on the sync socket when start returns. The launcher
+// gives it a death signal (if vitro dies, the kernel kills the demo
+// process too, so no namespace outlives the command) and a Ctrl-C kills
+// it, so that a blocked Receive sees EOF.
+func start(ctx context.Context, typ string, cloneFlags uintptr, res *Result, opts Options, edit ...func(*reexec.Spec)) (*session, error) {
 	t, _ := Lookup(typ)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s := &session{ctx: ctx, typ: t, opts: opts, res: res}
 	res.Type, res.Flag = t.Name, t.CloneFlag
-	s.cmd = reexec.Command("nsdemo-" + typ)
-	// Pdeathsig: if vitro dies, the kernel kills the demo process too, so
-	// no namespace outlives the command.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: cloneFlags, Pdeathsig: syscall.SIGKILL}
-	for _, f := range attrs {
-		f(s.cmd.SysProcAttr)
-	}
-	s.cmd.Stderr = os.Stderr
+	spec := reexec.Spec{Entry: "nsdemo-" + typ, CloneFlags: cloneFlags, Stderr: os.Stderr}
 	if len(opts.Argv) > 0 {
-		s.cmd.Stdin, s.cmd.Stdout, s.cmd.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
+		spec.Stdin, spec.Stdout, spec.Stderr = opts.Stdin, opts.Stdout, opts.Stderr
 	}
-	pipe, childEnd, err := reexec.NewPair(s.cmd)
-	if err != nil {
-		return nil, err
+	// The namespaces of the thread that clones the child are exactly what
+	// it inherits, and so the right "host" column for the inode table.
+	// (The process's own /proc/<pid>/ns shows its main thread, which other
+	// code may have moved, or left stranded, in another namespace.)
+	spec.OnThread = func() (err error) {
+		s.hostNS, err = inodesAt("/proc/thread-self")
+		return err
 	}
-	s.pipe = pipe
-	s.release = make(chan struct{})
-	s.hostNS, err = startPinned(s.cmd, s.release)
-	childEnd.Close()
+	for _, f := range edit {
+		f(&spec)
+	}
+	child, err := reexec.Launch(ctx, spec)
 	if err != nil {
-		pipe.Close()
 		return nil, fmt.Errorf("clone(%s): %w", flagName(cloneFlags, t), err)
 	}
-	res.ChildPID = s.cmd.Process.Pid
+	s.child, s.pipe = child, child.Sync
+	res.ChildPID = child.Pid
 	s.did("clone", fmt.Sprintf("flags=%s → host PID %d", flagName(cloneFlags, t), res.ChildPID))
-	// Ctrl-C: kill the child; the blocked Receive then sees EOF.
-	s.unwatch = context.AfterFunc(ctx, func() { s.cmd.Process.Kill() })
 	return s, nil
-}
-
-// startPinned starts cmd from an OS thread locked until release closes.
-// The kernel sends Pdeathsig when the *thread* that forked the child
-// exits, not the process; and the Go runtime ends a thread whenever a
-// goroutine that locked it returns without unlocking (the usual way to
-// throw away a thread that joined another namespace). Left unpinned, the
-// demo child could be killed by whatever code next discards the thread it
-// was forked from.
-//
-// It also returns that thread's namespace inodes: exactly what the child
-// inherited, and so the right "host" column for the inode table. (The
-// process's own /proc/<pid>/ns shows its main thread, which other code
-// may have moved, or left stranded, in another namespace.)
-func startPinned(cmd *exec.Cmd, release <-chan struct{}) (map[string]uint64, error) {
-	type started struct {
-		ns  map[string]uint64
-		err error
-	}
-	c := make(chan started, 1)
-	go func() {
-		runtime.LockOSThread()
-		ns, err := inodesAt("/proc/thread-self")
-		if err == nil {
-			err = cmd.Start()
-		}
-		c <- started{ns, err}
-		if err == nil {
-			<-release
-		}
-		runtime.UnlockOSThread()
-	}()
-	r := <-c
-	return r.ns, r.err
 }
 
 func flagName(flags uintptr, t Type) string {
@@ -231,10 +190,8 @@ func (s *session) finish(o Outcome, bye any) error {
 	// The program owns the terminal now. Ctrl-C reaches it directly
 	// from the terminal; a cancelled context (SIGTERM to vitro) is passed
 	// on as SIGTERM instead of killing it outright.
-	s.unwatch()
-	s.unwatch = context.AfterFunc(s.ctx, func() { s.cmd.Process.Signal(syscall.SIGTERM) })
-	err = s.cmd.Wait()
-	s.waited = true
+	s.child.OnCancel(syscall.SIGTERM)
+	err = s.child.Wait()
 	code, ok := nsenter.ExitStatus(err)
 	if !ok {
 		return fmt.Errorf("waiting for %s: %w", s.opts.Argv[0], err)
@@ -258,9 +215,7 @@ func (s *session) expectBye(bye any) error {
 }
 
 func (s *session) wait() error {
-	err := s.cmd.Wait()
-	s.waited = true
-	if err != nil {
+	if err := s.child.Wait(); err != nil {
 		return s.fail("child exit", err)
 	}
 	return nil
@@ -269,16 +224,7 @@ func (s *session) wait() error {
 // stop ends the demo however it got here: kills the child if it still
 // runs, reaps it, and undoes what the parent made on the host.
 func (s *session) stop() {
-	if s.unwatch != nil {
-		s.unwatch()
-	}
-	if !s.waited {
-		s.cmd.Process.Kill()
-		s.cmd.Wait()
-		s.waited = true
-	}
-	close(s.release)
-	s.pipe.Close()
+	s.child.Close()
 	for i := len(s.undo) - 1; i >= 0; i-- {
 		s.undo[i]()
 	}

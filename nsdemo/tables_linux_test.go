@@ -40,7 +40,7 @@ func TestTablesShowTheResult(t *testing.T) {
 			[]string{"pid namespace", "311", "process sleeper", "PID 5151", "PID 4", "[2 3]", "PID 17", "PID 19's PPID = 1", "PID 23"}},
 		{&MntResult{Result: common("mnt"), Target: "/tmp/target-t", HostRootPropagation: "shared:1",
 			RootPropagationCopy: "shared:9", RootPropagation: "private",
-			InsideMount: &MountEntry{ID: "771", Mountpoint: "/tmp/target-t", FSType: "tmpfs", Propagation: "private"},
+			InsideMount: &MountEntry{ID: 771, Mountpoint: "/tmp/target-t", FSType: "tmpfs", Propagation: "private"},
 			InsideFiles: []string{"made-inside"}, InsideMountCount: 29, HostMountCount: 31},
 			[]string{"/tmp/target-t", "shared:1", "shared:9 (copied) → private", "(not mounted)", "id 771", "[made-inside]", "29", "31"}},
 		{&IPCResult{Result: common("ipc"), HostShmKey: "0xh057", InsideShmKey: "0x1a51", HostShm: []string{"0xh057", "0xaaaa"},

@@ -96,11 +96,11 @@ func User(ctx context.Context, opts Options) (*UserResult, error) {
 	// uid_map handshake; runc does it in C (nsexec), Go's os/exec does it
 	// for SysProcAttr.UidMappings. Our sync socket then holds the child
 	// until "go" as for every demo.
-	s, err := start(ctx, "user", unix.CLONE_NEWUSER, &r.Result, opts, func(a *syscall.SysProcAttr) {
-		a.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: mapCount}}
-		a.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: gid, Size: mapCount}}
-		a.GidMappingsEnableSetgroups = true
-		a.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+	s, err := start(ctx, "user", unix.CLONE_NEWUSER, &r.Result, opts, func(sp *reexec.Spec) {
+		sp.UIDMap = []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: mapCount}}
+		sp.GIDMap = []syscall.SysProcIDMap{{ContainerID: 0, HostID: gid, Size: mapCount}}
+		sp.Setgroups = true
+		sp.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 	})
 	if err != nil {
 		return nil, err

@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/moby/sys/mountinfo"
+	"github.com/vitro-dev/vitro/nsdemo"
 )
 
 // procMem returns a process's resident and proportional set sizes in
@@ -128,22 +131,14 @@ type cgroupMount struct {
 // cgroupMounts lists the cgroup hierarchies mounted here, from
 // /proc/self/mountinfo.
 func cgroupMounts() []cgroupMount {
-	b, err := os.ReadFile("/proc/self/mountinfo")
+	ms, err := nsdemo.Mounts(0, mountinfo.FSTypeFilter("cgroup", "cgroup2"))
 	if err != nil {
 		return nil
 	}
 	var out []cgroupMount
-	for _, l := range strings.Split(string(b), "\n") {
-		pre, post, ok := strings.Cut(l, " - ")
-		if !ok {
-			continue
-		}
-		pf, qf := strings.Fields(pre), strings.Fields(post)
-		if len(pf) < 5 || len(qf) < 3 || (qf[0] != "cgroup" && qf[0] != "cgroup2") {
-			continue
-		}
-		m := cgroupMount{dir: pf[4], v2: qf[0] == "cgroup2", opts: map[string]bool{}}
-		for _, o := range strings.Split(qf[2], ",") {
+	for _, i := range ms {
+		m := cgroupMount{dir: i.Mountpoint, v2: i.FSType == "cgroup2", opts: map[string]bool{}}
+		for _, o := range strings.Split(i.VFSOptions, ",") {
 			m.opts[o] = true
 		}
 		out = append(out, m)

@@ -57,8 +57,11 @@ func Names() []string {
 // running binary even if its file was replaced or deleted since.
 const Self = "/proc/self/exe"
 
-// Command returns a command that runs entry point name with args. The
-// caller sets SysProcAttr (clone flags), stdio and environment.
+// Command returns a bare command that runs entry point name with args:
+// no sync socket, no death signal, no pinned thread. Launch builds on it;
+// use it alone only for a process that needs none of those, such as the
+// helpers a demo's child starts inside its own namespaces, or nsenter's
+// child, which the setns constructor reads its orders from.
 func Command(name string, args ...string) *exec.Cmd {
 	return &exec.Cmd{
 		Path: Self,

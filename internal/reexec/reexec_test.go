@@ -1,6 +1,7 @@
 package reexec_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -70,23 +71,16 @@ func TestHandshakeInNewUTSNamespace(t *testing.T) {
 	testenv.RequirePrivileged(t)
 	before, _ := os.Hostname()
 
-	cmd := reexec.Command("test-uts")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUTS, Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	p, childEnd, err := reexec.NewPair(cmd)
+	c, err := reexec.Launch(context.Background(), reexec.Spec{Entry: "test-uts", CloneFlags: syscall.CLONE_NEWUTS, Stderr: os.Stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	childEnd.Close()
-	defer cmd.Wait()
+	defer c.Close()
+	p := c.Sync
 
 	// The child is running but blocked on the socket. Prove the namespace
 	// is new, then prepare something it can only see if it waited.
-	if a, b := nsInode(t, os.Getpid(), "uts"), nsInode(t, cmd.Process.Pid, "uts"); a == b {
+	if a, b := nsInode(t, os.Getpid(), "uts"), nsInode(t, c.Pid, "uts"); a == b {
 		t.Fatalf("child's uts namespace %d is the parent's", b)
 	}
 	file := filepath.Join(t.TempDir(), "prepared")
@@ -109,7 +103,7 @@ func TestHandshakeInNewUTSNamespace(t *testing.T) {
 	if _, err := p.Receive(); err != reexec.ErrClosed {
 		t.Errorf("after the child's exit: %v, want ErrClosed", err)
 	}
-	if err := cmd.Wait(); err != nil {
+	if err := c.Wait(); err != nil {
 		t.Errorf("child exit: %v", err)
 	}
 	if after, _ := os.Hostname(); after != before {
@@ -119,25 +113,20 @@ func TestHandshakeInNewUTSNamespace(t *testing.T) {
 
 func TestChildErrorReachesParent(t *testing.T) {
 	testenv.RequirePrivileged(t)
-	cmd := reexec.Command("test-uts")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWUTS}
-	p, childEnd, err := reexec.NewPair(cmd)
+	c, err := reexec.Launch(context.Background(), reexec.Spec{Entry: "test-uts", CloneFlags: syscall.CLONE_NEWUTS})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	childEnd.Close()
+	defer c.Close()
+	p := c.Sync
 	p.Send(reexec.MsgGo, goData{Hostname: "x", File: "/nonexistent/vitro-test"})
 	// The child's error crosses the socket as text.
 	err = p.Expect(reexec.MsgReady, nil)
 	if err == nil || !strings.Contains(err.Error(), "no such file") {
 		t.Fatalf("error from a child that could not read its file = %v", err)
 	}
-	cmd.Wait()
-	if cmd.ProcessState.ExitCode() != 5 {
-		t.Errorf("child exit = %d, want 5", cmd.ProcessState.ExitCode())
+	c.Wait()
+	if code := c.ProcessState().ExitCode(); code != 5 {
+		t.Errorf("child exit = %d, want 5", code)
 	}
 }

@@ -41,11 +41,11 @@ type Pipe struct {
 	r *bufio.Reader
 }
 
-// NewPair makes the socketpair and hands the child's end to cmd as fd 3
+// newPair makes the socketpair and hands the child's end to cmd as fd 3
 // (or the next free ExtraFiles slot), recording its number in the
-// child's environment. Call Close on the returned parent end when done,
-// and CloseChildEnd after cmd.Start.
-func NewPair(cmd *exec.Cmd) (*Pipe, *os.File, error) {
+// child's environment. Launch closes the returned child end once the
+// child has started, and the caller closes the parent end (Process.Close).
+func newPair(cmd *exec.Cmd) (*Pipe, *os.File, error) {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("socketpair: %w", err)

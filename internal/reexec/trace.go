@@ -9,7 +9,7 @@ import (
 )
 
 // A child's trace events belong in the parent's trace: one stream, in the
-// format and to the file the user chose. NewPair passes the parent's
+// format and to the file the user chose. Launch passes the parent's
 // trace level in the environment; Child installs a tracer at that level
 // whose sink sends each event over the sync socket as a "trace" message;
 // the parent's Receive records them on its own tracer as they arrive and

@@ -2,6 +2,7 @@ package reexec_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"strings"
 	"testing"
@@ -28,20 +29,15 @@ func TestChildTraceReachesParent(t *testing.T) {
 	var buf bytes.Buffer
 	old := trace.SetDefault(trace.New(trace.Steps, trace.NewSink(trace.FormatJSON, &buf)))
 	defer trace.SetDefault(old)
-	cmd := reexec.Command("test-trace")
-	p, childEnd, err := reexec.NewPair(cmd)
+	c, err := reexec.Launch(context.Background(), reexec.Spec{Entry: "test-trace"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	childEnd.Close()
-	if err := p.Expect(reexec.MsgReady, nil); err != nil {
+	defer c.Close()
+	if err := c.Sync.Expect(reexec.MsgReady, nil); err != nil {
 		t.Fatalf("the protocol saw something other than ready: %v", err)
 	}
-	cmd.Wait()
+	c.Wait()
 	out := buf.String()
 	if !strings.Contains(out, `"name":"inside the child"`) {
 		t.Errorf("the child's action is not in the parent's trace:\n%s", out)
