@@ -67,6 +67,14 @@ func (e *Engine) Get(ref string) (*Container, error) {
 // container is refused unless force, which kills it first.
 func (e *Engine) Remove(ref string, force bool) error {
 	c, err := e.Get(ref)
+	if errors.Is(err, ErrNoSuchContainer) && len(ref) >= 3 {
+		// A directory a failed create left without a record: ps -a cannot
+		// show it, but rm of its ID (or a prefix) removes it.
+		if gone, lerr := e.Containers.RemoveLeftovers(ref); lerr == nil && len(gone) > 0 {
+			trace.Action("removed leftover", trace.Str("dirs", strings.Join(gone, " ")))
+			return nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -83,6 +91,17 @@ func (e *Engine) Remove(ref string, force bool) error {
 			return fmt.Errorf("killing container %s (PID %d): %w", c.Name, c.State.Pid, err)
 		}
 		trace.Action("killed", trace.Str("container", c.Name), trace.Int("pid", int64(c.State.Pid)))
+	}
+	// Delete first, record after: the container's files (its read-write
+	// layer and log, often what filled the disk) go before the writes that
+	// record the release (the address pool's state), so that rm works on a
+	// full disk. The record itself goes last, so a crash in between leaves
+	// a container that rm can still find.
+	if err := removeCgroup(c); err != nil { // nothing of it runs on while its files go
+		return err
+	}
+	if err := e.Containers.RemoveFiles(c.ID); err != nil {
+		return err
 	}
 	if err := e.releaseRuntime(c); err != nil {
 		return err
@@ -110,13 +129,8 @@ func (e *Engine) removeRecord(c *Container) error {
 // and its address in the pool. Links need nothing: a veth pair dies with
 // the container's network namespace.
 func (e *Engine) releaseRuntime(c *Container) error {
-	if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
-		name := cgroupName(c.ID)
-		if cg, err := cgroupdemo.Open(d, name); err == nil {
-			if err := cg.KillAndRemove(); err != nil {
-				return fmt.Errorf("removing cgroup %s: %w", name, err)
-			}
-		}
+	if err := removeCgroup(c); err != nil {
+		return err
 	}
 	for i := range c.Network.Ports {
 		if err := netdemo.Unpublish(&c.Network.Ports[i]); err != nil {
@@ -132,6 +146,20 @@ func (e *Engine) releaseRuntime(c *Container) error {
 				if err := pool.Release(net.ParseIP(c.Network.IPAddress)); err != nil && !errors.Is(err, netdemo.ErrNotAllocated) {
 					return err
 				}
+			}
+		}
+	}
+	return nil
+}
+
+// removeCgroup kills what is left in the container's cgroup and removes
+// it (nothing when it is gone already).
+func removeCgroup(c *Container) error {
+	if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
+		name := cgroupName(c.ID)
+		if cg, err := cgroupdemo.Open(d, name); err == nil {
+			if err := cg.KillAndRemove(); err != nil {
+				return fmt.Errorf("removing cgroup %s: %w", name, err)
 			}
 		}
 	}

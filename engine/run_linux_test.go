@@ -234,9 +234,10 @@ func TestFailureAtEachStepUndoes(t *testing.T) {
 		assertNothingLeft(t, e)
 	})
 	t.Run("step 3: a mount point that cannot be made", func(t *testing.T) {
-		// /proc inside is the container's procfs, where no directory can
-		// be created for the bind mount.
-		_, _, err := runIn(t, e, RunOptions{Remove: true, Volumes: []string{t.TempDir() + ":/proc/vitro-volume"}, Cmd: []string{"true"}})
+		// /bin/busybox is a file: no directory can be created under it
+		// for the bind mount. (/proc, the old example, is refused before
+		// step 2 now: a volume may not cover the kernel's filesystems.)
+		_, _, err := runIn(t, e, RunOptions{Remove: true, Volumes: []string{t.TempDir() + ":/bin/busybox/vitro-volume"}, Cmd: []string{"true"}})
 		var se *StepError
 		if exitCodeOf(err) != 125 || !errors.As(err, &se) || se.Step != 3 || strings.Count(err.Error(), "step 3") != 1 {
 			t.Errorf("got %v, want one step 3 error with status 125", err)

@@ -98,18 +98,27 @@ func (r *run) wait(ctx context.Context) error {
 	c := r.c
 	c.State.Status, c.State.Pid, c.State.ExitCode, c.State.FinishedAt = StatusExited, 0, st.Code, time.Now().UTC()
 	trace.Action("exited", trace.Int("status", int64(st.Code)), trace.Str("signal", st.Signal))
+	if c.Config.AutoRemove {
+		// Delete first, record after: a program that filled the disk
+		// leaves room for the writes that release its address.
+		if err := r.e.Containers.RemoveFiles(c.ID); err != nil {
+			fmt.Fprintf(r.stdio.Err, "vitro: removing %s's files: %v\n", c.Name, err)
+		}
+	}
 	r.stop()
 	// What stop released is no longer the container's (docker, too, shows
 	// a stopped container without an address).
 	c.Network = Network{Bridge: c.Network.Bridge, MacAddress: c.Network.MacAddress}
 	c.Cgroup = ""
+	// The program's status is the answer, whatever happens to the record
+	// now (a full disk, say): vitro's own trouble is said on stderr.
 	if c.Config.AutoRemove {
 		r.undo = nil
 		if err := r.e.removeRecord(c); err != nil {
-			return err
+			fmt.Fprintf(r.stdio.Err, "vitro: removing container %s: %v (vitro rm %s retries)\n", c.Name, err, c.Name)
 		}
 	} else if err := r.e.Containers.Save(c); err != nil {
-		return err
+		fmt.Fprintf(r.stdio.Err, "vitro: recording the exit of %s: %v\n", c.Name, err)
 	}
 	if st.Code != 0 {
 		return st

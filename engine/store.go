@@ -93,7 +93,58 @@ func (s *Containers) Create(c *Container) error {
 	}
 	// The first record is flushed to disk: after any crash, `vitro ps -a`
 	// and `vitro rm` can find the container and everything made for it.
-	return fsutil.WriteJSONAtomic(s.path(c.ID), c)
+	if err := fsutil.WriteJSONAtomic(s.path(c.ID), c); err != nil {
+		// A directory without a record is shown by nothing: never leave one.
+		os.RemoveAll(filepath.Join(s.Dir, c.ID))
+		return fmt.Errorf("creating the record of container %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// RemoveLeftovers deletes the directories under the store that hold no
+// record (a crash between mkdir and the first write, or a vitro older
+// than the fix for that, left them) and whose ID starts with prefix ("" for
+// all), and returns their IDs. It holds the store lock, which Create holds
+// from mkdir to the record's write, so it never takes a container being
+// made.
+func (s *Containers) RemoveLeftovers(prefix string) ([]string, error) {
+	l, err := s.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer l.Unlock()
+	es, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	var gone []string
+	for _, e := range es {
+		id := e.Name()
+		if !e.IsDir() || !strings.HasPrefix(id, prefix) || !isContainerID(id) {
+			continue
+		}
+		if _, err := os.Lstat(s.path(id)); !errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.Dir, id)); err != nil {
+			return gone, err
+		}
+		gone = append(gone, id)
+	}
+	return gone, nil
+}
+
+// isContainerID reports whether s is 64 lowercase hex digits (NewID's form).
+func isContainerID(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Save rewrites c's record atomically (without flushing it to disk: see
@@ -161,6 +212,29 @@ func (s *Containers) Remove(id string) error {
 		return fmt.Errorf("container id %q: refusing to remove", id)
 	}
 	return os.RemoveAll(filepath.Join(s.Dir, id))
+}
+
+// RemoveFiles deletes everything in a container's directory but its
+// record and lock: the read-write layer, work directory and log, which
+// hold the container's data. Deleting needs no free space; it frees it.
+func (s *Containers) RemoveFiles(id string) error {
+	if id == "" || strings.ContainsAny(id, "/.") {
+		return fmt.Errorf("container id %q: refusing to remove", id)
+	}
+	dir := filepath.Join(s.Dir, id)
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if e.Name() == "container.json" || e.Name() == ".lock" {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Dir returns the container's directory.

@@ -1,6 +1,7 @@
 package fsutil
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,11 +76,49 @@ func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error, opt
 }
 
 // WriteFileAtomic replaces path with data, as WriteAtomic does.
+//
+// On a full filesystem (ENOSPC, EDQUOT) the temporary file cannot be
+// written, and a record that cannot be rewritten is worse than one
+// rewritten in place: a container that filled the disk would stay
+// "running" forever, its address allocated. So when path exists and
+// data fits in the blocks it already has, path is overwritten in place
+// (pwrite, ftruncate, fsync), which needs no free block. That one path
+// is not atomic: a crash in the middle of it can leave a torn file.
 func WriteFileAtomic(path string, data []byte, perm os.FileMode, opts ...Option) error {
-	return WriteAtomic(path, perm, func(w io.Writer) error {
+	err := WriteAtomic(path, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	}, opts...)
+	if errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EDQUOT) {
+		if overwriteInPlace(path, data) == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// overwriteInPlace writes data over path's existing blocks, when they
+// hold it, and cuts the file to its length.
+func overwriteInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+		return err
+	}
+	if int64(len(data)) > st.Blocks*512 {
+		return unix.ENOSPC
+	}
+	if _, err := f.WriteAt(data, 0); err != nil {
+		return err
+	}
+	if err := f.Truncate(int64(len(data))); err != nil {
+		return err
+	}
+	return f.Sync()
 }
 
 // ReplaceFile is WriteFileAtomic without the fsyncs (NoSync). For state

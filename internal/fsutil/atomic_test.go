@@ -61,3 +61,21 @@ func TestWriteAtomicModeAndTempDir(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", es)
 	}
 }
+
+// On a full disk WriteFileAtomic falls back to overwriteInPlace, which
+// needs no free block: it only reuses the blocks path has.
+func TestOverwriteInPlace(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "rec")
+	if err := os.WriteFile(p, []byte(`{"status":"running","pid":1234}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := overwriteInPlace(p, []byte(`{"status":"exited"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != `{"status":"exited"}` {
+		t.Errorf("after overwriteInPlace: %q", b)
+	}
+	if err := overwriteInPlace(p, make([]byte, 1<<20)); err == nil {
+		t.Error("1 MiB written over a file of one block: want a refusal")
+	}
+}
