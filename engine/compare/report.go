@@ -223,9 +223,15 @@ func meaning(row Row, r *Report) string {
 		withVM = fmt.Sprintf("the VM also needs a kernel and its modules: %s", ratio)
 	case "cpu":
 		base = fmt.Sprintf("user-space arithmetic needs no kernel: the container runs at the host's speed (%.2f×)", ct)
+		if ct > 1.25 || ct < 0.8 {
+			base = fmt.Sprintf("user-space arithmetic needs no kernel, so a container should run at the host's speed; %.2f× here: noise if its range overlaps the host's, a real cost to look into if not", ct)
+		}
 		withVM = fmt.Sprintf("under KVM a VM would too; under TCG every instruction is translated (%.2f×)", vm)
 	case "syscall":
 		base = fmt.Sprintf("a container's system calls are the host kernel's own (%.2f×)", ct)
+		if ct > 1.25 || ct < 0.8 {
+			base = fmt.Sprintf("a container's system calls are the host kernel's own, so they should cost the same; %.2f× here: noise if its range overlaps the host's, a real cost (a seccomp filter checks every call) if not", ct)
+		}
 		withVM = fmt.Sprintf("the VM's are served by its own kernel without leaving the guest (%.2f×): cheap under KVM, under TCG as cheap as the emulated instructions around them; a kernel with other mitigations can even be faster", vm)
 	case "io":
 		base = fmt.Sprintf("container writes reach the host's disk through overlayfs (%s MB/s vs the host's %s)", num(ct), num(host))
