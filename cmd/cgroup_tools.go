@@ -37,27 +37,10 @@ cgroup.procs writes it takes. Run as root, the lines work as printed.`,
 		Example: "  vitro cgroup plan -m 64m --cpus 0.5 --pids-limit 100\n  vitro cgroup plan --cpu-shares 512 --layout v2",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			var r cgroupdemo.Resources
-			var err error
-			if memory != "" {
-				if r.Memory, err = cgroupdemo.ParseBytes(memory); err != nil {
-					return flagError("memory", err)
-				}
-			}
-			if memSwap == "-1" {
-				r.MemorySwap = -1
-			} else if memSwap != "" {
-				if r.MemorySwap, err = cgroupdemo.ParseBytes(memSwap); err != nil {
-					return flagError("memory-swap", err)
-				}
-			}
-			if cpus != "" {
-				if r.NanoCPUs, err = cgroupdemo.ParseCPUs(cpus); err != nil {
-					return flagError("cpus", err)
-				}
-			}
-			r.CPUShares, r.PidsLimit, r.CpusetCpus = shares, pids, cpusetCpus
-			if err := r.Validate(runtime.NumCPU(), nil); err != nil {
+			flags := cgroupdemo.DockerFlags{Memory: memory, MemorySwap: memSwap, CPUs: cpus, CPUShares: int64(shares),
+				CpusetCpus: cpusetCpus, PidsLimit: pids}
+			r, err := flags.Resources(runtime.NumCPU(), nil)
+			if err != nil {
 				return err
 			}
 			if err := cgroupdemo.ValidName(name); err != nil {

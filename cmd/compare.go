@@ -76,7 +76,7 @@ Ctrl-C stops every instance and removes what was made.`,
 		}
 		f := c.Flags()
 		f.IntVar(&o.Runs, "runs", 0, "instances of each contender that run the workload (default 5; 2 with --quick)")
-		f.BoolVar(&o.Quick, "quick", false, "smaller workloads and fewer instances, for a class (about 30 s with KVM; a minute or two under TCG)")
+		f.BoolVar(&o.Quick, "quick", false, "smaller workloads and fewer instances, for a class (a minute or two under TCG; with KVM, whose boots take about a second, around half a minute)")
 		f.StringVar(&format, "format", "table", "output format: table or json")
 		f.StringVar(&chart, "chart", "", "also write a bar chart per row to this SVG file")
 		f.BoolVar(&explain, "explain", false, "say how each row is measured, with every figure's detail")

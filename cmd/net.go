@@ -161,7 +161,7 @@ func netInfoCmd(g *Globals) *cobra.Command {
 		Short: "vitro's bridge, its subnet and the addresses in use",
 		Long: `Show vitro's bridge (config key "bridge", default vitro0) and its subnet ("bip",
 default 10.98.0.1/16) as the kernel has them, the addresses in use from the
-address pool (<data-root>/network) and from the bridge's ARP table, and the
+address pool (<run-root>/network/BRIDGE.json) and from the bridge's ARP table, and the
 NAT rules of the bridge's nft table (ip vitro0). Changes nothing: a bridge not yet created by
 'vitro run' is reported as absent.
 
@@ -170,7 +170,11 @@ bip, subnet, gateway, exists, ifindex, mac, state, addresses, ports, poolFile,
 inUse, capacity, natTable, natRules, natError, routeClash.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			in, err := netdemo.NetInfo(g.Config.Bridge, g.Config.BIP, engine.NetworkDir(g.Config.DataRoot))
+			pool, err := engine.New(g.Config).Pool()
+			if err != nil {
+				return err
+			}
+			in, err := netdemo.NetInfo(g.Config.Bridge, g.Config.BIP, pool)
 			if err != nil {
 				return err
 			}

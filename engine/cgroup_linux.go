@@ -21,30 +21,9 @@ type limits struct {
 func parseLimits(o RunOptions) (limits, error) {
 	var l limits
 	var err error
-	if o.Memory != "" {
-		if l.res.Memory, err = cgroupdemo.ParseBytes(o.Memory); err != nil {
-			return l, fmt.Errorf("--memory: %w", err)
-		}
-	}
-	if o.MemorySwap != "" {
-		if o.MemorySwap == "-1" {
-			l.res.MemorySwap = -1
-		} else if l.res.MemorySwap, err = cgroupdemo.ParseBytes(o.MemorySwap); err != nil {
-			return l, fmt.Errorf("--memory-swap: %w", err)
-		}
-	}
-	if o.CPUs != "" {
-		if l.res.NanoCPUs, err = cgroupdemo.ParseCPUs(o.CPUs); err != nil {
-			return l, fmt.Errorf("--cpus: %w", err)
-		}
-	}
-	if o.CPUShares < 0 {
-		return l, fmt.Errorf("--cpu-shares %d: must be positive (2–262144; 1024 is the default)", o.CPUShares)
-	}
-	l.res.CPUShares = uint64(o.CPUShares)
-	l.res.CpusetCpus = o.CpusetCpus
-	l.res.PidsLimit = o.PidsLimit
-	if err := l.res.Validate(runtime.NumCPU(), allowedCPUs()); err != nil {
+	f := cgroupdemo.DockerFlags{Memory: o.Memory, MemorySwap: o.MemorySwap, CPUs: o.CPUs, CPUShares: o.CPUShares,
+		CpusetCpus: o.CpusetCpus, PidsLimit: o.PidsLimit}
+	if l.res, err = f.Resources(runtime.NumCPU(), allowedCPUs()); err != nil {
 		return l, err
 	}
 	l.Limits = Limits{Memory: l.res.Memory, MemorySwap: l.res.MemorySwap, NanoCPUs: l.res.NanoCPUs, CPUShares: l.res.CPUShares,

@@ -69,6 +69,19 @@ type State struct {
 	Error      string    `json:"Error,omitempty"`
 	StartedAt  time.Time `json:"StartedAt"`
 	FinishedAt time.Time `json:"FinishedAt"`
+	// Owner is the process answerable for what the container holds
+	// while it is being set up or runs (its cgroup, address, ports): the
+	// `vitro run` or `vitro start` that made them, later a monitor. Nil
+	// when no process is (created by `vitro create`, or exited).
+	Owner *Owner `json:"Owner,omitempty"`
+}
+
+// Owner names a process so that a later reader can tell whether it is
+// still alive: its PID and its start time (field 22 of /proc/PID/stat,
+// in clock ticks since boot), since a PID alone may be reused.
+type Owner struct {
+	Pid       int    `json:"Pid"`
+	StartTime uint64 `json:"StartTime"`
 }
 
 // Rootfs is where the container's root filesystem lives.

@@ -3,7 +3,6 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -11,7 +10,6 @@ import (
 	"github.com/vitro-dev/vitro/cgroupdemo"
 	"github.com/vitro-dev/vitro/engine/image"
 	"github.com/vitro-dev/vitro/internal/trace"
-	"github.com/vitro-dev/vitro/netdemo"
 )
 
 // Refresh corrects a record whose process is gone without a goodbye (the
@@ -43,23 +41,39 @@ func (e *Engine) ownsProcess(c *Container) bool {
 	return err == nil && strings.Contains(string(b), cgroupName(c.ID))
 }
 
-// List returns every container with its state refreshed.
+// List returns every container with its state refreshed: a container
+// whose owner died is reconciled first (reconcile_linux.go), and left
+// out if that removed it (--rm).
 func (e *Engine) List() ([]*Container, error) {
 	cs, err := e.Containers.List()
+	out := cs[:0]
 	for _, c := range cs {
-		e.Refresh(c)
+		c, rerr := e.reconcile(c)
+		if rerr != nil {
+			// The listing is still true; say what could not be cleaned.
+			fmt.Fprintf(os.Stderr, "vitro: %v\n", rerr)
+		}
+		if c != nil {
+			out = append(out, c)
+		}
 	}
-	return cs, err
+	return out, err
 }
 
-// Get finds one container, refreshed.
+// Get finds one container, refreshed (and reconciled if its owner died).
 func (e *Engine) Get(ref string) (*Container, error) {
 	c, err := e.Containers.Get(ref)
 	if err != nil {
 		return nil, err
 	}
-	e.Refresh(c)
-	return c, nil
+	got, err := e.reconcile(c)
+	if err != nil {
+		return nil, err
+	}
+	if got == nil {
+		return nil, fmt.Errorf("%w: %s was started with --rm and removed when vitro found that the process running it had died", ErrNoSuchContainer, ref)
+	}
+	return got, nil
 }
 
 // Remove deletes a container: its record, its read-write layer and every
@@ -100,6 +114,9 @@ func (e *Engine) Remove(ref string, force bool) error {
 	if err := removeCgroup(c); err != nil { // nothing of it runs on while its files go
 		return err
 	}
+	if err := unmountStray(c); err != nil { // never delete through a mount
+		return err
+	}
 	if err := e.Containers.RemoveFiles(c.ID); err != nil {
 		return err
 	}
@@ -121,34 +138,6 @@ func (e *Engine) removeRecord(c *Container) error {
 		return err
 	}
 	trace.Action("removed", trace.Str("container", c.Name), trace.Str("id", c.ID[:12]))
-	return nil
-}
-
-// releaseRuntime frees what a running container held, whether or not
-// its `vitro run` did so: the cgroup (after killing what is left in it)
-// and its address in the pool. Links need nothing: a veth pair dies with
-// the container's network namespace.
-func (e *Engine) releaseRuntime(c *Container) error {
-	if err := removeCgroup(c); err != nil {
-		return err
-	}
-	for i := range c.Network.Ports {
-		if err := netdemo.Unpublish(&c.Network.Ports[i]); err != nil {
-			return err
-		}
-	}
-	if c.Network.IPAddress != "" {
-		if s, err := netdemo.ParseSubnet(e.Config.BIP); err == nil {
-			pool := netdemo.NewPool(NetworkDir(e.Config.DataRoot), s)
-			// Only if the address is still this container's: once released
-			// it may have gone to another.
-			if st, err := pool.State(); err == nil && st.Allocated[c.Network.IPAddress].Owner == c.ID {
-				if err := pool.Release(net.ParseIP(c.Network.IPAddress)); err != nil && !errors.Is(err, netdemo.ErrNotAllocated) {
-					return err
-				}
-			}
-		}
-	}
 	return nil
 }
 

@@ -57,7 +57,10 @@ type Stdio struct {
 // *ExitStatus error (nil for 0). Each step is the function of its name
 // below; a failure at any step undoes every earlier one.
 func (e *Engine) Run(ctx context.Context, o RunOptions, stdio Stdio) error {
-	r := &run{e: e, o: o, stdio: stdio}
+	// Containers whose `vitro run` was killed are cleaned first: their
+	// addresses and ports go back to the pool before this one asks.
+	e.List()
+	r := &run{e: e, o: o, stdio: stdio, owner: selfOwner()}
 	return r.steps(ctx)
 }
 
@@ -86,6 +89,7 @@ type run struct {
 	o     RunOptions
 	stdio Stdio
 
+	owner    *Owner // the process answerable for what the run makes; nil for `vitro create`
 	store    *image.Store
 	img      *imageInfo
 	c        *Container

@@ -41,6 +41,7 @@ func testEngine(t *testing.T) *Engine {
 	testenv.RequirePrivileged(t)
 	cfg := config.Default()
 	cfg.DataRoot = t.TempDir()
+	cfg.ExecRoot = t.TempDir() // the bridge's pool and locks: the test's own
 	cfg.Bridge = testenv.Name("vte")
 	// 10.217/16 is the engine tests' own: lessons use 10.213, netdemo 10.99
 	// and 10.200, so packages testing in parallel never overlap.
@@ -170,10 +171,13 @@ func assertNothingLeft(t *testing.T, e *Engine) {
 			break
 		}
 	}
-	s, _ := netdemo.ParseSubnet(e.Config.BIP)
-	st, err := netdemo.NewPool(NetworkDir(e.Config.DataRoot), s).State()
+	pool, _ := e.pool()
+	st, err := pool.State()
 	if err == nil && len(st.Addresses()) != 0 {
 		t.Errorf("addresses still allocated: %v", st.Addresses())
+	}
+	if err == nil && len(st.Ports) != 0 {
+		t.Errorf("ports still allocated: %v", st.Ports)
 	}
 }
 
@@ -349,8 +353,7 @@ func TestFailureAtEachStepUndoes(t *testing.T) {
 		assertNothingLeft(t, e)
 	})
 	t.Run("step 5: a full pool", func(t *testing.T) {
-		s, _ := netdemo.ParseSubnet(e.Config.BIP)
-		pool := netdemo.NewPool(filepath.Join(e.Config.DataRoot, "network"), s)
+		pool, _ := e.pool()
 		var taken []net.IP
 		for {
 			a, err := pool.Allocate("someone-else")

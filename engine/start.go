@@ -40,11 +40,19 @@ func (e *Engine) Start(ctx context.Context, ref string, attach, interactive bool
 	}
 	o := c.Options
 	o.Interactive = interactive
+	o.PauseAt = "" // a flag of the `vitro run` that made it, not of start
 	if !attach {
 		stdio.Out, stdio.Err = discard{}, discard{}
 	}
-	c.State = State{Status: StatusCreated}
-	r := &run{e: e, o: o, stdio: stdio, c: c}
+	// This process is the owner from now on, recorded before anything
+	// is made (the previous run's network was released: c came from Get).
+	owner := selfOwner()
+	c.State = State{Status: StatusCreated, Owner: owner}
+	c.Network = Network{}
+	if err := e.Containers.Save(c); err != nil {
+		return err
+	}
+	r := &run{e: e, o: o, stdio: stdio, c: c, owner: owner}
 	return r.steps(ctx)
 }
 

@@ -168,7 +168,9 @@ func (r *run) record(ctx context.Context) error {
 			NetworkMode: firstNonEmpty(o.Network, "bridge"), Limits: limits.Limits,
 		},
 		Options: o,
-		State:   State{Status: StatusCreated},
+		// The owner is in the first record, written before anything
+		// else is made for the container.
+		State: State{Status: StatusCreated, Owner: r.owner},
 	}
 	if err := r.e.Containers.Create(c); err != nil {
 		return err

@@ -97,6 +97,8 @@ func (r *run) wait(ctx context.Context) error {
 	st := exitStatus(r.init.ProcessState())
 	c := r.c
 	c.State.Status, c.State.Pid, c.State.ExitCode, c.State.FinishedAt = StatusExited, 0, st.Code, time.Now().UTC()
+	// The owner stays until what it holds is released (stop, below): a
+	// crash before then leaves the record to the next vitro to clean.
 	trace.Action("exited", trace.Int("status", int64(st.Code)), trace.Str("signal", st.Signal))
 	if c.Config.AutoRemove {
 		// Delete first, record after: a program that filled the disk
@@ -110,6 +112,7 @@ func (r *run) wait(ctx context.Context) error {
 	// a stopped container without an address).
 	c.Network = Network{Bridge: c.Network.Bridge, MacAddress: c.Network.MacAddress}
 	c.Cgroup = ""
+	c.State.Owner = nil
 	// The program's status is the answer, whatever happens to the record
 	// now (a full disk, say): vitro's own trouble is said on stderr.
 	if c.Config.AutoRemove {

@@ -37,11 +37,11 @@ func (r *run) network(ctx context.Context) error {
 		defer links.Close()
 		return links.Up("lo")
 	}
-	br, err := netdemo.EnsureBridge(r.e.Config.Bridge, r.e.Config.BIP)
+	br, err := r.e.ensureBridge()
 	if err != nil {
 		return err
 	}
-	hostIf := "veth" + c.ID[:8]
+	hostIf := hostVeth(c.ID)
 	ep, err := netdemo.Connect(br.Name, ns, hostIf, "eth0")
 	if err != nil {
 		return err
@@ -57,9 +57,11 @@ func (r *run) network(ctx context.Context) error {
 }
 
 // address is step 5: the lowest free address of the bridge's subnet,
-// from the pool under <data-root>/network, put on eth0 with a default
-// route through the bridge; then NAT for outgoing traffic and the
-// published ports.
+// from the bridge's pool under <run-root>/network, put on eth0 with a
+// default route through the bridge; then NAT for outgoing traffic and
+// the published ports. The pool records each address and port for the
+// container before it is configured or its rules added, so whoever finds
+// this process dead can release them (reconcile_linux.go).
 func (r *run) address(ctx context.Context) error {
 	c := r.c
 	if r.endpoint == nil {
@@ -68,22 +70,22 @@ func (r *run) address(ctx context.Context) error {
 		}
 		return nil
 	}
-	pool, err := netdemo.BridgePool(NetworkDir(r.e.Config.DataRoot), r.e.Config.Bridge, r.e.Config.BIP)
+	pool, err := r.e.addressPool()
 	if err != nil {
 		return err
 	}
 	subnet := pool.Subnet
+	r.onStop("address and ports of "+c.ID[:12]+" in "+pool.Path(), func() error { return r.e.releaseNetwork(c) })
 	addr, err := pool.Allocate(c.ID)
 	if err != nil {
 		return err
 	}
-	r.onStop("address "+addr.IP.String(), func() error { return pool.Release(addr.IP) })
 	if err := r.endpoint.Configure(r.netns, addr, subnet.Gateway); err != nil {
 		return err
 	}
 	ones, _ := addr.Mask.Size()
 	c.Network.IPAddress, c.Network.PrefixLen, c.Network.Gateway = addr.IP.String(), ones, subnet.Gateway.String()
-	if err := r.publish(subnet, addr); err != nil {
+	if err := r.publish(pool, addr); err != nil {
 		return err
 	}
 	return r.e.Containers.Save(c)
@@ -92,8 +94,11 @@ func (r *run) address(ctx context.Context) error {
 // publish adds masquerading for the bridge's subnet and forwards each -p
 // port of the host to the container's address, with DNAT rules that also
 // catch the host's own connections to 127.0.0.1 (netdemo.NAT.Publish
-// explains why a rule and not a proxy).
-func (r *run) publish(subnet netdemo.Subnet, addr *net.IPNet) error {
+// explains why a rule and not a proxy). Each port is claimed in the
+// bridge's pool before its rules exist: a port another container holds
+// is refused as docker does ("port is already allocated").
+func (r *run) publish(pool *netdemo.Pool, addr *net.IPNet) error {
+	subnet := pool.Subnet
 	var maps []netdemo.PortMapping
 	for _, spec := range r.o.Publish {
 		m, err := netdemo.ParsePortSpec(spec)
@@ -108,7 +113,7 @@ func (r *run) publish(subnet netdemo.Subnet, addr *net.IPNet) error {
 	if err := netdemo.EnableForwarding(); err != nil {
 		return err
 	}
-	nat, err := netdemo.SetupNAT(netdemo.BridgeTable(bridge), bridge, subnet.Net)
+	nat, err := r.e.setupNAT(bridge, subnet)
 	if err != nil {
 		return err
 	}
@@ -119,11 +124,16 @@ func (r *run) publish(subnet netdemo.Subnet, addr *net.IPNet) error {
 		return err
 	}
 	for _, m := range maps {
-		p, err := nat.Publish(m, addr.IP)
+		p, err := nat.Plan(m, addr.IP)
 		if err != nil {
 			return err
 		}
-		r.onStop("published port "+p.Mapping.String(), func() error { return netdemo.Unpublish(p) })
+		if err := pool.ClaimPort(r.c.ID, *p); err != nil {
+			return err
+		}
+		if err := nat.Add(p); err != nil {
+			return err
+		}
 		r.c.Network.Ports = append(r.c.Network.Ports, *p)
 	}
 	return nil

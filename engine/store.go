@@ -30,8 +30,8 @@ func NewContainers(dataRoot string) *Containers {
 	return &Containers{Dir: filepath.Join(dataRoot, "containers")}
 }
 
-// NetworkDir is where the engine keeps its network state (the bridge's
-// address pool) under a data root: <data-root>/network.
+// NetworkDir is <data-root>/network, where `vitro net ipam` keeps its
+// demo pools. The bridge's own pool is in the run root (netstate_linux.go).
 func NetworkDir(dataRoot string) string {
 	return filepath.Join(dataRoot, "network")
 }

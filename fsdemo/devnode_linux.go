@@ -2,7 +2,6 @@ package fsdemo
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
@@ -20,17 +19,15 @@ type DeviceNode struct {
 }
 
 // MakeDeviceNode creates n under the current root, with its parent
-// directories. Call it after pivot_root: every path then resolves inside
-// the container, whatever symlinks its image holds. A node that exists
-// is replaced.
+// directories. Call it after pivot_root. The parent is created and opened
+// with every component resolved inside "/" (MkdirAllInRoot: no magic
+// link, no symlink out), and the node is made, owned and chmodded
+// relative to that descriptor. A node that exists is replaced.
 //
 // Shell equivalent: mknod -m 660 /dev/xvdc b 8 0
 func MakeDeviceNode(n DeviceNode) error {
-	if !filepath.IsAbs(n.Path) {
+	if !filepath.IsAbs(n.Path) || filepath.Base(n.Path) == "/" {
 		return fmt.Errorf("device %s: the path inside the container must be absolute", n.Path)
-	}
-	if err := os.MkdirAll(filepath.Dir(n.Path), 0o755); err != nil {
-		return fmt.Errorf("device %s: %w", n.Path, err)
 	}
 	mode := n.Mode & 0o7777
 	switch n.Type {
@@ -41,16 +38,22 @@ func MakeDeviceNode(n DeviceNode) error {
 	default:
 		return fmt.Errorf("device %s: type %q is not c or b", n.Path, n.Type)
 	}
-	os.Remove(n.Path)
+	dir, err := MkdirAllInRoot("/", filepath.Dir(n.Path), 0o755)
+	if err != nil {
+		return fmt.Errorf("device %s: %w", n.Path, err)
+	}
+	defer dir.Close()
+	fd, name := int(dir.Fd()), filepath.Base(n.Path)
+	unix.Unlinkat(fd, name, 0)
 	dev := unix.Mkdev(n.Major, n.Minor)
-	if err := unix.Mknod(n.Path, mode, int(dev)); err != nil {
+	if err := unix.Mknodat(fd, name, mode, int(dev)); err != nil {
 		return fmt.Errorf("mknod %s %c %d %d: %w", n.Path, n.Type, n.Major, n.Minor, err)
 	}
-	if err := unix.Chown(n.Path, int(n.UID), int(n.GID)); err != nil {
+	if err := unix.Fchownat(fd, name, int(n.UID), int(n.GID), unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("chown %s: %w", n.Path, err)
 	}
 	// mknod honours the umask: set the mode the host's node has.
-	if err := unix.Chmod(n.Path, n.Mode&0o7777); err != nil {
+	if err := unix.Fchmodat(fd, name, n.Mode&0o7777, 0); err != nil {
 		return fmt.Errorf("chmod %s: %w", n.Path, err)
 	}
 	trace.Action("mknod", trace.Str("path", n.Path), trace.Str("device", fmt.Sprintf("%c %d:%d", n.Type, n.Major, n.Minor)))

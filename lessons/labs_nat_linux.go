@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
-	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"github.com/vitro-dev/vitro/netdemo"
 	"golang.org/x/sys/unix"
@@ -59,30 +58,10 @@ func init() {
 			if err := netnsCreate(e.Vars["Web"]); err != nil {
 				return err
 			}
-			nh, err := netns.GetFromName(e.Vars["Web"])
-			if err != nil {
+			if err := cable(e.Vars["WebIf"], e.Vars["HostCIDR"], e.Vars["Web"], "eth0", e.Vars["WebCIDR"]); err != nil {
 				return err
 			}
-			defer nh.Close()
-			veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: e.Vars["WebIf"]}, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(nh))}
-			if err := netlink.LinkAdd(veth); err != nil {
-				return fmt.Errorf("ip link add %s type veth peer name eth0 netns %s: %w", e.Vars["WebIf"], e.Vars["Web"], err)
-			}
-			if err := addrUp(nil, e.Vars["WebIf"], e.Vars["HostCIDR"]); err != nil {
-				return err
-			}
-			h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			if err := addrUp(h, "eth0", e.Vars["WebCIDR"]); err != nil {
-				return err
-			}
-			if lo, err := h.LinkByName("lo"); err == nil {
-				h.LinkSetUp(lo)
-			}
-			_, err = e.spawn(ctx, 0, "server", e.Vars["Web"], greeting(e))
+			_, err := e.spawn(ctx, 0, "server", e.Vars["Web"], greeting(e))
 			return err
 		},
 		Task: `A web server is running inside the network namespace **{{.Web}}**, at

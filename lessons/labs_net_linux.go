@@ -5,11 +5,7 @@ import (
 	"fmt"
 	"net"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"github.com/vitro-dev/vitro/internal/trace"
 	"github.com/vitro-dev/vitro/netdemo"
-	"golang.org/x/sys/unix"
 )
 
 // Network labs. Each student's addresses come from their slice,
@@ -81,24 +77,7 @@ ip netns exec {{.NS}} ping -c 1 {{.HostIP}}`,
 			if err := netnsCreate(e.Vars["NS"]); err != nil {
 				return err
 			}
-			nh, err := netns.GetFromName(e.Vars["NS"])
-			if err != nil {
-				return err
-			}
-			defer nh.Close()
-			veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: e.Vars["Host"]}, PeerName: e.Vars["Peer"], PeerNamespace: netlink.NsFd(int(nh))}
-			if err := netlink.LinkAdd(veth); err != nil {
-				return fmt.Errorf("ip link add %s type veth peer name %s netns %s: %w", e.Vars["Host"], e.Vars["Peer"], e.Vars["NS"], err)
-			}
-			if err := addrUp(nil, e.Vars["Host"], e.Vars["HostAddr"]); err != nil {
-				return err
-			}
-			h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
-			if err != nil {
-				return err
-			}
-			defer h.Close()
-			return addrUp(h, e.Vars["Peer"], e.Vars["NSAddr"])
+			return cable(e.Vars["Host"], e.Vars["HostAddr"], e.Vars["NS"], e.Vars["Peer"], e.Vars["NSAddr"])
 		},
 		Teardown: func(_ context.Context, e *LabEnv) ([]string, error) {
 			return removeNet(e, []string{e.Vars["Host"]}, []string{e.Vars["NS"]})
@@ -194,17 +173,15 @@ ip netns exec {{.A}} ping -c 1 {{.IPB}}`,
 				}},
 		},
 		Apply: func(_ context.Context, e *LabEnv) error {
-			br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: e.Vars["Bridge"]}}
-			if err := netlink.LinkAdd(br); err != nil {
-				return fmt.Errorf("ip link add %s type bridge: %w", e.Vars["Bridge"], err)
-			}
-			if err := netlink.LinkSetUp(br); err != nil {
+			host := netdemo.HostLinks()
+			if _, err := host.AddBridge(e.Vars["Bridge"]); err != nil {
 				return err
 			}
-			trace.Action("RTM_NEWLINK", trace.Str("bridge", e.Vars["Bridge"]), trace.Str("flags", "IFF_UP"))
-			trace.Shell("ip link add " + e.Vars["Bridge"] + " type bridge; ip link set " + e.Vars["Bridge"] + " up")
+			if err := host.Up(e.Vars["Bridge"]); err != nil {
+				return err
+			}
 			for _, side := range [][3]string{{e.Vars["VA"], e.Vars["A"], e.Vars["AddrA"]}, {e.Vars["VB"], e.Vars["B"], e.Vars["AddrB"]}} {
-				if err := plugIn(br, side[0], side[1], side[2]); err != nil {
+				if err := plugIn(e.Vars["Bridge"], side[0], side[1], side[2]); err != nil {
 					return err
 				}
 			}
@@ -262,76 +239,85 @@ func linkState(ns, name, kind, cidr string) (string, bool, error) {
 	return fmt.Sprintf("%s %s: %s, up %v", name, where, kind, have), true, nil
 }
 
-// addrUp gives a link an address and brings it up (h nil: the host).
-func addrUp(h *netlink.Handle, name, cidr string) error {
-	if h == nil {
-		h = &netlink.Handle{}
-	}
-	l, err := h.LinkByName(name)
+// cable makes a veth pair between the host and the named namespace ns:
+// hostIf on the host with hostCIDR, peer inside ns with peerCIDR (and lo
+// there), all up. It uses netdemo's primitives, the ones vitro run's
+// network step is made of.
+//
+// Shell equivalent:
+//
+//	ip link add HOSTIF type veth peer name PEER netns NS
+//	ip addr add HOSTCIDR dev HOSTIF; ip link set HOSTIF up
+//	ip -n NS addr add PEERCIDR dev PEER; ip -n NS link set PEER up; ip -n NS link set lo up
+func cable(hostIf, hostCIDR, ns, peer, peerCIDR string) error {
+	n, err := netdemo.OpenNamedNS(ns)
 	if err != nil {
 		return err
 	}
-	a, err := netlink.ParseAddr(cidr)
+	defer n.Close()
+	host := netdemo.HostLinks()
+	if _, err := host.AddVethInto(hostIf, peer, n); err != nil {
+		return err
+	}
+	if err := addrUp(host, hostIf, hostCIDR); err != nil {
+		return err
+	}
+	in, err := n.Links()
 	if err != nil {
 		return err
 	}
-	if err := h.AddrAdd(l, a); err != nil {
-		return fmt.Errorf("ip addr add %s dev %s: %w", cidr, name, err)
+	defer in.Close()
+	if err := addrUp(in, peer, peerCIDR); err != nil {
+		return err
 	}
-	trace.Action("RTM_NEWADDR", trace.Str("link", name), trace.Str("address", cidr))
-	if err := h.LinkSetUp(l); err != nil {
-		return fmt.Errorf("ip link set %s up: %w", name, err)
-	}
-	trace.Action("RTM_NEWLINK", trace.Str("link", name), trace.Str("flags", "IFF_UP"))
-	if trace.Enabled(trace.Steps) {
-		trace.Shellf("ip addr add %s dev %s; ip link set %s up", cidr, name, name)
-	}
-	return nil
+	return in.Up("lo")
 }
 
-// plugIn makes a veth pair, hostIf on the bridge, eth0 in ns with cidr.
-func plugIn(br netlink.Link, hostIf, ns, cidr string) error {
-	nh, err := netns.GetFromName(ns)
+// addrUp gives a link an address and brings it up.
+func addrUp(l netdemo.Links, name, cidr string) error {
+	ip, subnet, err := net.ParseCIDR(cidr)
 	if err != nil {
-		return fmt.Errorf("no network namespace %s: %w", ns, err)
+		return fmt.Errorf("address %q: %w", cidr, err)
 	}
-	defer nh.Close()
-	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: hostIf, MasterIndex: br.Attrs().Index}, PeerName: "eth0", PeerNamespace: netlink.NsFd(int(nh))}
-	if err := netlink.LinkAdd(veth); err != nil {
-		return fmt.Errorf("ip link add %s type veth peer name eth0 netns %s: %w", hostIf, ns, err)
-	}
-	trace.Action("RTM_NEWLINK", trace.Str("veth", hostIf), trace.Str("peer", "eth0"), trace.Str("netns", ns), trace.Str("master", br.Attrs().Name))
-	if trace.Enabled(trace.Steps) {
-		trace.Shellf("ip link add %s master %s type veth peer name eth0 netns %s", hostIf, br.Attrs().Name, ns)
-	}
-	if err := netlink.LinkSetUp(veth); err != nil {
+	subnet.IP = ip
+	if err := l.AddAddr(name, subnet); err != nil {
 		return err
 	}
-	h, err := netlink.NewHandleAt(nh, unix.NETLINK_ROUTE)
+	return l.Up(name)
+}
+
+// plugIn connects the named namespace ns to the bridge as docker connects
+// a container (netdemo.Connect: hostIf a port of the bridge, eth0 inside)
+// and puts cidr on eth0 (Endpoint.Configure), without a default route.
+func plugIn(bridge, hostIf, ns, cidr string) error {
+	n, err := netdemo.OpenNamedNS(ns)
 	if err != nil {
 		return err
 	}
-	defer h.Close()
-	if err := addrUp(h, "eth0", cidr); err != nil {
+	defer n.Close()
+	ep, err := netdemo.Connect(bridge, n, hostIf, "eth0")
+	if err != nil {
 		return err
 	}
-	lo, err := h.LinkByName("lo")
-	if err == nil {
-		h.LinkSetUp(lo)
+	ip, subnet, err := net.ParseCIDR(cidr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", cidr, err)
 	}
-	return nil
+	subnet.IP = ip
+	return ep.Configure(n, subnet, nil)
 }
 
 func removeNet(e *LabEnv, links, nss []string) ([]string, error) {
 	var out []string
 	for _, l := range links {
-		ok, err := deleteLink(l)
-		if err != nil {
+		host := netdemo.HostLinks()
+		if _, err := host.Get(l); err != nil {
+			continue // gone already
+		}
+		if err := host.Delete(l); err != nil {
 			return out, err
 		}
-		if ok {
-			out = append(out, "link "+l)
-		}
+		out = append(out, "link "+l)
 	}
 	for _, ns := range nss {
 		ok, err := netnsDelete(ns)
@@ -348,7 +334,7 @@ func removeNet(e *LabEnv, links, nss []string) ([]string, error) {
 func netResidue(e *LabEnv, links, nss []string) []string {
 	var left []string
 	for _, l := range links {
-		if _, err := netlink.LinkByName(l); err == nil {
+		if _, err := netdemo.HostLinks().Get(l); err == nil {
 			left = append(left, "link "+l)
 		}
 	}

@@ -104,22 +104,6 @@ func hasAddr(addrs []netlink.Addr, cidr string) bool {
 
 func isUp(l netlink.Link) bool { return l.Attrs().Flags&net.FlagUp != 0 }
 
-// deleteLink removes a host link if it exists.
-//
-// Shell equivalent: ip link delete NAME
-func deleteLink(name string) (bool, error) {
-	l, err := netlink.LinkByName(name)
-	if err != nil {
-		return false, nil
-	}
-	if err := netlink.LinkDel(l); err != nil {
-		return false, fmt.Errorf("ip link delete %s: %w", name, err)
-	}
-	trace.Action("RTM_DELLINK", trace.Str("link", name), trace.Int("ifindex", int64(l.Attrs().Index)))
-	trace.Shell("ip link delete " + name)
-	return true, nil
-}
-
 // pingFrom sends one ICMP echo from inside the named namespace to dst and
 // waits up to a second for the reply. The socket is opened on a thread
 // that joined the namespace (a socket belongs to the namespace it was

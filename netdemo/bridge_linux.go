@@ -147,3 +147,38 @@ func EnableForwarding() error {
 	trace.Shell("sysctl -w net.ipv4.ip_forward=1")
 	return nil
 }
+
+// ErrBridgeClaimed: the bridge belongs to another owner (ClaimBridge).
+var ErrBridgeClaimed = errors.New("bridge belongs to another vitro")
+
+// ClaimBridge marks the bridge as owner's by its interface alias (what
+// `ip link show` prints as "alias"), or checks that it already is. The
+// state of a bridge (its address pool, its published ports) lives in one
+// place; a second vitro with its state elsewhere would hand out the same
+// addresses on the same wire, so it is refused with ErrBridgeClaimed.
+//
+// Equivalent to: ip link set NAME alias OWNER
+func ClaimBridge(name, owner string) error {
+	host := HostLinks()
+	link, err := host.Get(name)
+	if err != nil {
+		return err
+	}
+	switch alias := link.Attrs().Alias; alias {
+	case owner:
+		return nil
+	case "":
+	default:
+		return fmt.Errorf("%w: %s is marked %q (ip link show %s), not %q", ErrBridgeClaimed, name, alias, name, owner)
+	}
+	if err := host.h.LinkSetAlias(link, owner); err != nil {
+		return fmt.Errorf("marking bridge %s as %q: %w", name, owner, err)
+	}
+	host.traced("link set alias", "link set "+name+" alias '"+owner+"'", trace.Str("name", name), trace.Str("alias", owner))
+	// Two vitros claiming at once: the alias written last wins, and the
+	// other learns it here.
+	if link, err = host.Get(name); err == nil && link.Attrs().Alias != owner {
+		return fmt.Errorf("%w: %s was marked %q at the same moment, not %q", ErrBridgeClaimed, name, link.Attrs().Alias, owner)
+	}
+	return err
+}

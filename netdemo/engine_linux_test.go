@@ -123,7 +123,7 @@ func TestConnectProcessByPID(t *testing.T) {
 	if ep.PeerIndex != ep.HostIndex {
 		t.Errorf("eth0's peer is ifindex %d, the host end is %d", ep.PeerIndex, ep.HostIndex)
 	}
-	info, err := NetInfo(br, s.GatewayCIDR().String(), poolDir)
+	info, err := NetInfo(br, s.GatewayCIDR().String(), pool)
 	if err != nil {
 		t.Fatal(err)
 	}

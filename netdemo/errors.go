@@ -10,4 +10,6 @@ var (
 	ErrSubnetInUse = errors.New("subnet overlaps a host route")
 	// ErrNotAllocated: Release of an address the pool did not hand out.
 	ErrNotAllocated = errors.New("address is not allocated")
+	// ErrPortAllocated: a host port another container has published.
+	ErrPortAllocated = errors.New("port is already allocated")
 )

@@ -45,12 +45,13 @@ type Info struct {
 	RouteClash string        `json:"routeClash,omitempty"` // a host route the subnet overlaps, if any
 }
 
-// NetInfo reads the state of bridge and its pool (bip), kept in poolDir.
-// It changes nothing; a bridge that does not exist yet is reported as such.
+// NetInfo reads the state of bridge and of pool, the bridge's address
+// pool (whose subnet is bip's). It changes nothing; a bridge that does
+// not exist yet is reported as such.
 //
 // Equivalent to: ip -d link show BRIDGE; ip addr show BRIDGE; ip neigh show dev BRIDGE;
-// bridge link; cat POOLDIR/*.json; nft list table ip BRIDGE
-func NetInfo(bridge, bip, poolDir string) (*Info, error) {
+// bridge link; cat <run-root>/network/BRIDGE.json; nft list table ip BRIDGE
+func NetInfo(bridge, bip string, pool *Pool) (*Info, error) {
 	s, err := ParseSubnet(bip)
 	if err != nil {
 		return nil, fmt.Errorf("bip %w", err)
@@ -82,7 +83,6 @@ func NetInfo(bridge, bip, poolDir string) (*Info, error) {
 			return nil, err
 		}
 	}
-	pool := NewPool(poolDir, s)
 	in.PoolFile = pool.Path()
 	st, err := pool.read() // no lock needed to look, and none taken: info needs no write access
 	if err != nil {

@@ -36,6 +36,9 @@ type PoolState struct {
 	Subnet    string                `json:"subnet"`
 	Gateway   string                `json:"gateway"`
 	Allocated map[string]Allocation `json:"allocated"` // by address
+	// Ports are the host ports published through the pool's bridge, by
+	// "PROTO/HOSTIP:PORT" (see pool_ports_linux.go).
+	Ports map[string]PortAllocation `json:"ports,omitempty"`
 }
 
 // Allocation records who holds an address and since when.
@@ -82,7 +85,7 @@ func (p *Pool) locked(fn func(st *PoolState) (write bool, err error)) error {
 }
 
 func (p *Pool) read() (*PoolState, error) {
-	st := &PoolState{Subnet: p.Subnet.Net.String(), Gateway: p.Subnet.Gateway.String(), Allocated: map[string]Allocation{}}
+	st := &PoolState{Subnet: p.Subnet.Net.String(), Gateway: p.Subnet.Gateway.String(), Allocated: map[string]Allocation{}, Ports: map[string]PortAllocation{}}
 	err := fsutil.ReadJSON(p.Path(), st)
 	if errors.Is(err, fs.ErrNotExist) {
 		return st, nil
@@ -95,6 +98,9 @@ func (p *Pool) read() (*PoolState, error) {
 	}
 	if st.Allocated == nil {
 		st.Allocated = map[string]Allocation{}
+	}
+	if st.Ports == nil {
+		st.Ports = map[string]PortAllocation{}
 	}
 	return st, nil
 }

@@ -22,7 +22,8 @@ type NS struct {
 	Label string // a name for people; not registered anywhere
 	Inode uint64 // the namespace's identity, as in /proc/<pid>/ns/net -> net:[inode]
 	fd    int
-	pid   int // for OpenNS: the process it came from
+	pid   int  // for OpenNS: the process it came from
+	named bool // for OpenNamedNS: it lives on in /run/netns
 }
 
 // NewNS makes a new, empty network namespace (only a down lo in it).
@@ -77,6 +78,20 @@ func OpenNS(pid int, label string) (*NS, error) {
 	return n, nil
 }
 
+// OpenNamedNS opens a network namespace that `ip netns add NAME` made:
+// the namespace file bind-mounted at /run/netns/NAME. Closing the result
+// drops only this reference; the namespace stays until `ip netns delete`.
+func OpenNamedNS(name string) (*NS, error) {
+	path := "/run/netns/" + name
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("no network namespace %s (%s): %w", name, path, err)
+	}
+	n := &NS{Label: name, fd: fd, Inode: fdInode(fd), named: true}
+	trace.KernelEvent("open", trace.Str("path", path), trace.Int("inode", int64(n.Inode)))
+	return n, nil
+}
+
 func fdInode(fd int) uint64 {
 	var st unix.Stat_t
 	if unix.Fstat(fd, &st) != nil {
@@ -126,7 +141,7 @@ func (n *NS) Close() error {
 	err := unix.Close(n.fd)
 	n.fd = -1
 	trace.Action("netns release", trace.Str("ns", n.Label), trace.Int("inode", int64(n.Inode)))
-	if n.pid == 0 { // a process's namespace lives on with the process
+	if n.pid == 0 && !n.named { // a process's, or a named one, lives on
 		trace.Shell("ip netns delete " + n.Label)
 	}
 	return err

@@ -43,7 +43,25 @@ type Published struct {
 //
 // A host port of 0 is replaced by a free one. A port another program
 // already listens on is refused, since the rule would steal its traffic.
+//
+// Publish is Plan then Add; the engine claims the port in its pool's
+// state between the two, so that the rules are recorded before they
+// exist.
 func (n *NAT) Publish(m PortMapping, containerIP net.IP) (*Published, error) {
+	p, err := n.Plan(m, containerIP)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.Add(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Plan picks the host port (a free one for port 0; a port a program
+// listens on is refused) and writes the DNAT rule's text, without adding
+// anything to the kernel.
+func (n *NAT) Plan(m PortMapping, containerIP net.IP) (*Published, error) {
 	if containerIP.To4() == nil {
 		return nil, fmt.Errorf("publish %s: container address %s is not IPv4", m, containerIP)
 	}
@@ -52,27 +70,35 @@ func (n *NAT) Publish(m PortMapping, containerIP net.IP) (*Published, error) {
 		return nil, err
 	}
 	m.HostPort = port
-	existing, err := n.Rules()
-	if err != nil {
-		return nil, err
-	}
-	match := daddrLocal()
 	text := "fib daddr type local"
 	if m.HostIP != "" {
-		match = ipDaddr(net.ParseIP(m.HostIP))
 		text = "ip daddr " + m.HostIP
 	}
 	text += fmt.Sprintf(" %s dport %d counter dnat to %s:%d", m.Proto, m.HostPort, containerIP, m.ContainerPort)
+	return &Published{Table: n.Table, Mapping: m, ContainerIP: containerIP.String(), Rule: text}, nil
+}
+
+// Add puts p's DNAT rule in the prerouting and output chains.
+func (n *NAT) Add(p *Published) error {
+	m := p.Mapping
+	existing, err := n.Rules()
+	if err != nil {
+		return err
+	}
 	for _, r := range existing {
-		if r.Chain == ChainOutput && r.Rule == text {
-			return nil, fmt.Errorf("publish %s: already published in table ip %s", m, n.Table)
+		if r.Chain == ChainOutput && r.Rule == p.Rule {
+			return fmt.Errorf("publish %s: already published in table ip %s", m, n.Table)
 		}
 	}
-	exprs := concat(match, l4Dport(m.Proto, m.HostPort), counterDNAT(containerIP, m.ContainerPort))
-	if err := n.addRules(rule{ChainPrerouting, text, exprs}, rule{ChainOutput, text, exprs}); err != nil {
-		return nil, fmt.Errorf("publish %s: %w", m, err)
+	match := daddrLocal()
+	if m.HostIP != "" {
+		match = ipDaddr(net.ParseIP(m.HostIP))
 	}
-	return &Published{Table: n.Table, Mapping: m, ContainerIP: containerIP.String(), Rule: text}, nil
+	exprs := concat(match, l4Dport(m.Proto, m.HostPort), counterDNAT(net.ParseIP(p.ContainerIP), m.ContainerPort))
+	if err := n.addRules(rule{ChainPrerouting, p.Rule, exprs}, rule{ChainOutput, p.Rule, exprs}); err != nil {
+		return fmt.Errorf("publish %s: %w", m, err)
+	}
+	return nil
 }
 
 // reserveHostPort checks that the host port is free by binding it for a

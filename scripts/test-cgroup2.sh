@@ -30,8 +30,9 @@ pkgs=${VITRO_VM_PKGS:-./internal/vm/guesttest ./cgroupdemo ./engine}
 # netlink.NewHandleAt opens an XFRM socket beside the route one.
 # crc32c_generic first: libcrc32c (needed by nf_tables) asks for it as a
 # softdep, which the harness does not follow (it reads modules.dep only).
-# loop: the devices tests bind a loop device to a file.
-modules=${VITRO_VM_MODULES-crc32c_generic overlay veth bridge nft_chain_nat nft_masq nft_nat nft_fib_ipv4 xfrm_user loop}
+# loop: the devices tests bind a loop device to a file. nft_ct: the bridge's
+# rule dropping packets to 127.0.0.0/8 that were not DNAT'd (ct status).
+modules=${VITRO_VM_MODULES-crc32c_generic overlay veth bridge nft_chain_nat nft_masq nft_nat nft_fib_ipv4 nft_ct xfrm_user loop}
 modflags=()
 for m in $modules; do
 	modflags+=("-module" "$m")

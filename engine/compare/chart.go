@@ -10,7 +10,7 @@ import (
 
 // Chart geometry, in SVG user units.
 const (
-	chartWidth  = 760
+	chartWidth  = 820
 	labelWidth  = 150
 	barAreaW    = 470
 	barHeight   = 16

@@ -194,3 +194,51 @@ func noLeftovers(t *testing.T, o Options, m *made, tmp string) {
 		}
 	}
 }
+
+// TestVMHangIsKilledAndRetried gives the VM less time than any boot
+// takes: the boot is killed, tried once more, and the VM column says it
+// timed out while the others are measured.
+func TestVMHangIsKilledAndRetried(t *testing.T) {
+	o, tmp := compareEnv(t)
+	o.Runs, o.With, o.VMTimeout = 1, nil, 2*time.Second
+	m := watch(t)
+	var mu sync.Mutex
+	var steps []string
+	o.Progress = func(what string, n, of int) {
+		mu.Lock()
+		steps = append(steps, what)
+		mu.Unlock()
+	}
+	r, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(steps, "\n"), "once more") {
+		t.Errorf("no retry was reported: %q", steps)
+	}
+	if n := len(m.seen["qemu"]); n != 2 {
+		t.Errorf("%d qemu processes started, want 2 (a boot and its retry)", n)
+	}
+	start := r.Rows[0]
+	if c := start.Cells[2]; c.Stat != nil || !strings.Contains(c.Missing, "timed out") {
+		t.Errorf("VM start cell %+v, want no figure and a timeout", c)
+	}
+	if start.median("vitro") <= 0 {
+		t.Error("the container was not measured after the VM hung")
+	}
+	noLeftovers(t, o, m, tmp)
+}
+
+func TestBudgetLargerThanFreeIsRefused(t *testing.T) {
+	o := Options{Budget: 1 << 50}
+	err := o.defaults()
+	if err == nil || !strings.Contains(err.Error(), "MiB (MemAvailable") || !strings.Contains(err.Error(), "--budget 1073741824 MiB") {
+		t.Errorf("a budget of 1 PiB: %v, want a refusal with both figures", err)
+	}
+	if err := (&Options{Runs: -1}).defaults(); err == nil || !strings.Contains(err.Error(), "--runs -1") {
+		t.Errorf("--runs -1: %v", err)
+	}
+	if err := (&Options{With: []string{"lxc"}}).defaults(); err == nil || !strings.Contains(err.Error(), `"lxc"`) {
+		t.Errorf("--with lxc: %v", err)
+	}
+}

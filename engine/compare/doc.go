@@ -18,7 +18,11 @@
 //	stats.go      median and min–max of a row's samples
 //	workload.go   the script, its sizes, and parsing its marker lines
 //	report.go     rows, claims, what each row means; building the report
+//	cells.go      each row's figure for one contender
 //	explain.go    how each row is measured (--explain)
-//	render.go     the table's text; chart.go the SVG bar chart
-//	*_linux.go    the contenders, memory readings and the run itself
+//	render.go     the tables people read; chart.go the SVG bar chart
+//	host_linux.go, vitro_linux.go, vm_linux.go, oci_linux.go (runc, crun),
+//	docker_linux.go: the contenders
+//	memory_linux.go   RSS, PSS and cgroup memory
+//	run_linux.go      the run: runs round the contenders, then density
 package compare

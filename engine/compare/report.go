@@ -2,7 +2,6 @@ package compare
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -181,184 +180,6 @@ func find(ms []*Measured, name string) *Measured {
 	return nil
 }
 
-// cell computes one contender's figure for row id.
-func (r *Report) cell(id string, m, host *Measured) Cell {
-	c := Cell{Contender: m.Info.Name}
-	if !m.Info.Available {
-		c.Missing = m.Info.Note
-		c.Text = "—"
-		return c
-	}
-	span := func(w string) []float64 {
-		var v []float64
-		for _, s := range m.Samples {
-			if d, ok := s.Spans[w]; ok && d > 0 {
-				v = append(v, float64(d))
-			}
-		}
-		return v
-	}
-	switch id {
-	case "start":
-		var v []float64
-		for _, s := range m.Samples {
-			if s.Ready > 0 {
-				v = append(v, float64(s.Ready))
-			}
-		}
-		c.setStat(Summarize(v).Scale(1e-6), "ms")
-	case "memory":
-		var main, pss []float64
-		what := ""
-		for _, s := range m.Memory {
-			main = append(main, float64(s.Main+s.Monitor))
-			if s.PSS > 0 {
-				pss = append(pss, float64(s.PSS))
-			}
-			what = s.What
-		}
-		c.setStat(Summarize(main).Scale(1.0/mib), "MiB")
-		c.Detail = what
-		if p := Summarize(pss); p.N > 0 {
-			c.Detail += fmt.Sprintf("; PSS %s MiB", num(p.Median/mib))
-		}
-	case "disk":
-		if m.Disk.Bytes > 0 {
-			c.setStat(Stat{N: 1, Median: float64(m.Disk.Bytes) / mib, Min: float64(m.Disk.Bytes) / mib, Max: float64(m.Disk.Bytes) / mib}, "MiB")
-		}
-		c.Detail = m.Disk.What
-	case "cpu", "syscall":
-		w := map[string]string{"cpu": WorkCPU, "syscall": WorkSyscall}[id]
-		own := Summarize(span(w))
-		if host == nil {
-			break
-		}
-		c.setStat(own.Ratio(Summarize(span2(host, w))), "×")
-		if own.N > 0 {
-			if id == "cpu" {
-				c.Detail = fmt.Sprintf("%s ms for %d loops", num(own.Median/1e6), r.Sizes.CPULoops)
-			} else {
-				c.Detail = fmt.Sprintf("%s µs per system call (%d × read+write)", num(own.Median/1e3/float64(2*r.Sizes.SyscallBytes)), r.Sizes.SyscallBytes)
-			}
-		}
-	case "io":
-		var v []float64
-		for _, d := range span(WorkIO) {
-			v = append(v, float64(r.Sizes.IOMiB)*mib/1e6/(d/1e9))
-		}
-		c.setStat(Summarize(v), "MB/s")
-		if len(m.Samples) > 0 {
-			c.Detail = fmt.Sprintf("%d MiB written with fsync to %s", r.Sizes.IOMiB, FSName(m.Samples[0].Info["iofs"]))
-		}
-	case "density":
-		d := m.Density
-		if d == nil {
-			break
-		}
-		c.setStat(Stat{N: 1, Median: float64(d.Up), Min: float64(d.Up), Max: float64(d.Up)}, "")
-		c.Detail = fmt.Sprintf("%d of %d up in %s using %s MiB (%s)", d.Up, d.Tried, roundDur(d.Took), num(float64(d.UsedBytes)/mib), d.Limit)
-		if d.Projected > d.Up {
-			c.Detail += fmt.Sprintf("; the budget would hold ≈%d (projected, not started)", d.Projected)
-		}
-	case "kernel":
-		if len(m.Samples) > 0 {
-			c.Text = m.Samples[0].Info["kernel"]
-			c.Detail = m.Samples[0].Info["version"]
-		}
-	case "isolation":
-		var v []float64
-		for _, s := range m.Samples {
-			var n float64
-			if _, err := fmt.Sscan(s.Info["pids"], &n); err == nil {
-				v = append(v, n)
-			}
-		}
-		c.setStat(Summarize(v), "")
-		if len(m.Samples) > 0 {
-			i := m.Samples[0].Info
-			c.Detail = fmt.Sprintf("PID 1 is %s; %s mounts; network: %s", i["pid1"], i["mounts"], i["net"])
-		}
-	}
-	if c.Text == "" {
-		c.Text = "—"
-		if c.Missing == "" {
-			c.Missing = "not measured"
-			if m.Err != "" {
-				c.Missing = m.Err
-			}
-		}
-	}
-	return c
-}
-
-func span2(m *Measured, w string) []float64 {
-	var v []float64
-	for _, s := range m.Samples {
-		if d, ok := s.Spans[w]; ok && d > 0 {
-			v = append(v, float64(d))
-		}
-	}
-	return v
-}
-
-// setStat stores s and its text, "12.3 ms (11.0–14.2)".
-func (c *Cell) setStat(s Stat, unit string) {
-	if s.N == 0 {
-		return
-	}
-	c.Stat = &s
-	f := num
-	if unit == "×" {
-		f = func(v float64) string { return fmt.Sprintf("%.2f", v) }
-	}
-	t := f(s.Median)
-	if unit != "" {
-		if unit == "×" {
-			t += "×"
-		} else {
-			t += " " + unit
-		}
-	}
-	if s.N > 1 && s.Min != s.Max {
-		t += fmt.Sprintf(" (%s–%s)", f(s.Min), f(s.Max))
-	}
-	c.Text = t
-}
-
-// num prints a figure with about three significant digits.
-func num(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case v == math.Trunc(v) && a < 1e7:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case a >= 10:
-		return fmt.Sprintf("%.1f", v)
-	default:
-		return fmt.Sprintf("%.2f", v)
-	}
-}
-
-func roundDur(d time.Duration) string {
-	if d > 10*time.Second {
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Millisecond).String()
-}
-
-// wide reports whether the row's medians span more than a factor of 20,
-// when a linear bar would hide the small ones.
-func wide(cells []Cell) bool {
-	lo, hi := math.Inf(1), 0.0
-	for _, c := range cells {
-		if c.Stat != nil && c.Stat.Median > 0 {
-			lo, hi = math.Min(lo, c.Stat.Median), math.Max(hi, c.Stat.Median)
-		}
-	}
-	return hi > 0 && hi/lo > 20
-}
-
 // median returns the contender's median in row, or 0.
 func (row Row) median(name string) float64 {
 	for _, c := range row.Cells {
@@ -402,9 +223,15 @@ func meaning(row Row, r *Report) string {
 		withVM = fmt.Sprintf("the VM also needs a kernel and its modules: %s", ratio)
 	case "cpu":
 		base = fmt.Sprintf("user-space arithmetic needs no kernel: the container runs at the host's speed (%.2f×)", ct)
+		if ct > 1.25 || ct < 0.8 {
+			base = fmt.Sprintf("user-space arithmetic needs no kernel, so a container should run at the host's speed; %.2f× here: noise if its range overlaps the host's, a real cost to look into if not", ct)
+		}
 		withVM = fmt.Sprintf("under KVM a VM would too; under TCG every instruction is translated (%.2f×)", vm)
 	case "syscall":
 		base = fmt.Sprintf("a container's system calls are the host kernel's own (%.2f×)", ct)
+		if ct > 1.25 || ct < 0.8 {
+			base = fmt.Sprintf("a container's system calls are the host kernel's own, so they should cost the same; %.2f× here: noise if its range overlaps the host's, a real cost (a seccomp filter checks every call) if not", ct)
+		}
 		withVM = fmt.Sprintf("the VM's are served by its own kernel without leaving the guest (%.2f×): cheap under KVM, under TCG as cheap as the emulated instructions around them; a kernel with other mitigations can even be faster", vm)
 	case "io":
 		base = fmt.Sprintf("container writes reach the host's disk through overlayfs (%s MB/s vs the host's %s)", num(ct), num(host))

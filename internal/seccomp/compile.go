@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/elastic/go-seccomp-bpf/arch"
 )
 
 // Instruction is one classic BPF instruction (struct sock_filter).
@@ -78,9 +76,8 @@ type perSyscall struct {
 // arguments (64-bit values in two 32-bit halves); then, per action, a run
 // of number compares; last, the default.
 func Compile(p *Profile, opts Options) (*Filter, error) {
-	info, err := arch.GetInfo("")
-	if err != nil {
-		return nil, fmt.Errorf("seccomp: %w", err)
+	if auditArch == 0 {
+		return nil, fmt.Errorf("seccomp: vitro has no syscall table for %s (amd64 and arm64 only)", runtime.GOARCH)
 	}
 	def, err := action(p.DefaultAction, p.DefaultErrnoRet)
 	if err != nil {
@@ -111,14 +108,14 @@ func Compile(p *Profile, opts Options) (*Filter, error) {
 			}
 		}
 		for _, name := range r.Names {
-			nr, ok := info.SyscallNames[name]
+			nr, ok := syscallNumber(name)
 			if !ok {
 				f.Unknown++
 				continue
 			}
 			s := calls[name]
 			if s == nil {
-				s = &perSyscall{nr: uint32(nr | info.SeccompMask)}
+				s = &perSyscall{nr: nr}
 				calls[name] = s
 				order = append(order, name)
 			}
@@ -132,7 +129,7 @@ func Compile(p *Profile, opts Options) (*Filter, error) {
 			}
 		}
 	}
-	prog, err := assemble(info, def, order, calls, f)
+	prog, err := assemble(def, order, calls, f)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +147,7 @@ const (
 	offArgs = 16
 )
 
-func assemble(info *arch.Info, def Action, order []string, calls map[string]*perSyscall, f *Filter) ([]Instruction, error) {
+func assemble(def Action, order []string, calls map[string]*perSyscall, f *Filter) ([]Instruction, error) {
 	a := &assembler{}
 	badArch := def
 	if def == ActAllow || def == ActLog {
@@ -158,13 +155,13 @@ func assemble(info *arch.Info, def Action, order []string, calls map[string]*per
 	}
 	archOK := a.newLabel()
 	a.load(offArch)
-	a.jump(bpfJeqK, uint32(info.ID), archOK, 0)
+	a.jump(bpfJeqK, auditArch, archOK, 0)
 	a.ret(uint32(badArch))
 	a.mark(archOK)
-	if info.ID == arch.X86_64.ID { // x32 shares x86_64's audit arch: its numbers have bit 30 set
+	if x32Bit != 0 { // x32 shares x86_64's audit arch: its numbers have bit 30 set
 		native := a.newLabel()
 		a.load(offNr)
-		a.jump(bpfJgeK, 0x40000000, 0, native)
+		a.jump(bpfJgeK, x32Bit, 0, native)
 		a.ret(uint32(badArch))
 		a.mark(native)
 	}

@@ -9,7 +9,7 @@
 // program to the container's init, which installs it just before execve.
 // The OCI runtime's linux.seccomp uses the same Compile.
 //
-// Compilation is pure Go, through github.com/elastic/go-seccomp-bpf (its
-// syscall tables and its assembler of 64-bit argument comparisons); no
-// libseccomp, no cgo.
+// Compilation is pure Go, a small assembler of its own (asm.go) over
+// syscall tables generated from golang.org/x/sys/unix (gen_sysnum.go):
+// no libseccomp, no cgo, and nothing built when a vitro process starts.
 package seccomp

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 )
 
 // Profile is a seccomp profile in docker's JSON format (the file that
@@ -56,14 +57,17 @@ type Selector struct {
 //go:embed default.json
 var defaultJSON []byte
 
-// Default returns vitro's default profile, docker's.
-func Default() *Profile {
+// Default returns vitro's default profile, docker's, parsed once per
+// process. Callers must not modify it.
+func Default() *Profile { return defaultProfile() }
+
+var defaultProfile = sync.OnceValue(func() *Profile {
 	p, err := Parse(defaultJSON)
 	if err != nil {
 		panic("seccomp: the embedded default profile does not parse: " + err.Error())
 	}
 	return p
-}
+})
 
 // Load reads a profile file.
 func Load(path string) (*Profile, error) {

@@ -1,0 +1,10 @@
+//go:build !linux
+
+package seccomp
+
+import "errors"
+
+func kernelRelease() string { return "" }
+
+// Install is Linux-only.
+func Install(prog []Instruction) error { return errors.New("seccomp: Linux only") }
