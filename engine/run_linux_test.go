@@ -67,7 +67,9 @@ func testEngine(t *testing.T) *Engine {
 		}
 	})
 	e := New(cfg)
-	cgroupBaseline.Store(e, vitroCgroups(t))
+	cgs := vitroCgroups(t)
+	baselineOnce.Do(func() { firstBaseline = cgs })
+	cgroupBaseline.Store(e, cgs)
 	return e
 }
 
@@ -94,8 +96,14 @@ func exitCodeOf(err error) int {
 }
 
 // cgroupBaseline holds, per test engine, the vitro cgroups that existed
-// when it was made (another vitro on the host may own some).
-var cgroupBaseline sync.Map // *Engine → map[string]bool
+// when it was made (another vitro on the host may own some);
+// firstBaseline, those that existed when the first one was made, for an
+// engine a test built itself with New.
+var (
+	cgroupBaseline sync.Map // *Engine → map[string]bool
+	firstBaseline  map[string]bool
+	baselineOnce   sync.Once
+)
 
 // vitroCgroups lists the cgroups under vitro's parent in every hierarchy
 // of the layout detected here (v1, hybrid or v2), as directories.
@@ -152,9 +160,12 @@ func assertNothingLeft(t *testing.T, e *Engine) {
 	if len(cs) != 0 {
 		t.Errorf("%d container records left", len(cs))
 	}
-	before, _ := cgroupBaseline.Load(e)
+	before := firstBaseline
+	if b, ok := cgroupBaseline.Load(e); ok {
+		before = b.(map[string]bool)
+	}
 	for dir := range vitroCgroups(t) {
-		if b, ok := before.(map[string]bool); !ok || !b[dir] {
+		if !before[dir] {
 			t.Errorf("cgroup %s left behind", dir)
 		}
 	}
