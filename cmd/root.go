@@ -46,8 +46,8 @@ Everything it prints is read off the running kernel.`,
 	}
 	f := root.PersistentFlags()
 	f.StringVar(&g.ConfigPath, "config", config.DefaultPath, "configuration file (keys after docker's daemon.json); a missing file means defaults")
-	f.StringVar(&g.DataRoot, "data-root", "", "where images, containers and network state live (default from config: "+config.DefaultDataRoot+")")
-	f.StringVar(&g.RunRoot, "run-root", "", "where pid files, sockets and locks live (default from config: "+config.DefaultRunRoot+")")
+	f.StringVar(&g.DataRoot, "data-root", "", "where images and containers live (default from config: "+config.DefaultDataRoot+")")
+	f.StringVar(&g.RunRoot, "run-root", "", "where locks and the bridge's address and port pool live (default from config: "+config.DefaultRunRoot+")")
 	f.StringVar(&g.Trace, "trace", "off", "trace what vitro asks of the kernel: --trace (steps and actions) or --trace=kernel (also syscalls and kernel evidence)")
 	f.Lookup("trace").NoOptDefVal = "steps"
 	f.StringVar(&g.TraceFormat, "trace-format", "text", "trace renderer: text, json (one event per line) or chrome (Trace Event JSON for Perfetto)")
