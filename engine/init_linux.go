@@ -65,7 +65,7 @@ type execSpec struct {
 	User       string
 	Caps       []string
 	NoNewPrivs bool
-	Seccomp    []seccomp.Instruction // compiled by the parent; nil for none
+	Seccomp    []byte // the filter compiled by the parent (seccomp.Encode); nil for none
 }
 
 // execError is init's report that exec failed, with docker's status.

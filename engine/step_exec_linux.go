@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
+	"github.com/vitro-dev/vitro/internal/seccomp"
 	"github.com/vitro-dev/vitro/internal/trace"
 )
 
@@ -33,7 +34,7 @@ func (r *run) exec(ctx context.Context) error {
 	}
 	spec := execSpec{Argv: c.Config.Cmd, Env: c.Config.Env, Cwd: c.Config.WorkingDir, User: c.Config.User, Caps: caps, NoNewPrivs: sec.NoNewPrivs}
 	if filter != nil {
-		spec.Seccomp = filter.Program
+		spec.Seccomp = seccomp.Encode(filter.Program)
 	}
 	traceSeccomp(filter, profile)
 	trace.Action("exec", trace.Str("argv", strings.Join(spec.Argv, " ")), trace.Str("user", firstNonEmpty(spec.User, "0")),

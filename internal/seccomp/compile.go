@@ -16,6 +16,19 @@ type Instruction struct {
 	K      uint32 `json:"k"`
 }
 
+// Encode lays prog out as the kernel reads it (struct sock_filter, 8
+// bytes an instruction, this machine's byte order): a compact form to
+// hand to another process, which Install takes.
+func Encode(prog []Instruction) []byte {
+	b := make([]byte, 0, 8*len(prog))
+	for _, in := range prog {
+		b = binary.NativeEndian.AppendUint16(b, in.Code)
+		b = append(b, in.Jt, in.Jf)
+		b = binary.NativeEndian.AppendUint32(b, in.K)
+	}
+	return b
+}
+
 // Filter is a profile compiled for one container.
 type Filter struct {
 	Program     []Instruction `json:"program"`

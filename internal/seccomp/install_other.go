@@ -7,4 +7,4 @@ import "errors"
 func kernelRelease() string { return "" }
 
 // Install is Linux-only.
-func Install(prog []Instruction) error { return errors.New("seccomp: Linux only") }
+func Install(raw []byte) error { return errors.New("seccomp: Linux only") }
