@@ -168,7 +168,10 @@ func TestRunPublishedPort(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := runIn(t, e, RunOptions{Remove: true, Publish: []string{fmt.Sprintf("%d:80", port)},
-			Cmd: []string{"sh", "-c", `printf 'HTTP/1.0 200 OK\r\n\r\nhello from the container' > /tmp/r; timeout 60 nc -l -p 80 < /tmp/r > /dev/null`}})
+			// The server reads the request line before it answers: an
+			// answer sent on connect reaches the client before its
+			// request, which Go's client rejects as unsolicited.
+			Cmd: []string{"sh", "-c", `printf '#!/bin/sh\nread -r request\nprintf "HTTP/1.0 200 OK\\r\\n\\r\\nhello from the container"\n' > /tmp/serve; timeout 60 nc -l -p 80 -e sh /tmp/serve`}})
 		done <- err
 	}()
 	var body string
