@@ -51,6 +51,7 @@ func (p *Pool) ClaimPort(owner string, pub Published) error {
 		for _, a := range st.Ports {
 			if portsClash(a.Published.Mapping, m) && a.Owner != owner {
 				holder = a.Owner
+				//lint:ignore ST1005 docker's own words, which users search for
 				return false, fmt.Errorf("Bind for %s:%d failed: %w", hostIPOrAny(m.HostIP), m.HostPort, ErrPortAllocated)
 			}
 		}

@@ -255,10 +255,3 @@ func meaning(row Row, r *Report) string {
 	}
 	return base + "; " + withVM
 }
-
-func xs(v float64) string {
-	if v == 0 {
-		return "not measured"
-	}
-	return num(v) + "×"
-}
