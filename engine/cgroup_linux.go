@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"runtime"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -47,22 +48,30 @@ func allowedCPUs() []int {
 	return cpus
 }
 
-// cgroupName is the container's cgroup, under vitro's parent: derived
-// from the ID alone, so that `vitro rm` finds it even when a crash came
-// before the record named it.
-func cgroupName(id string) string { return "vitro/" + id[:12] }
+// cgroupName is the container's cgroup, under the configured parent
+// (cgroup-parent, default vitro/): derived from the ID alone,
+// so that `vitro rm` finds it even when a crash came before the record
+// named it.
+func (e *Engine) cgroupName(id string) string { return e.cgroupParent() + "/" + id[:12] }
+
+func (e *Engine) cgroupParent() string {
+	if p := strings.TrimPrefix(e.Config.CgroupParent, "/"); p != "" {
+		return p
+	}
+	return cgroupdemo.Parent
+}
 
 // cgroupHandle is the container's cgroup.
 type cgroupHandle = *cgroupdemo.Cgroup
 
 // createCgroup makes vitro/<id> in every hierarchy and writes the limits,
 // through cgroupdemo's one applier, which traces each write.
-func createCgroup(id string, l limits, devices []cgroupdemo.DeviceRule) (cgroupHandle, error) {
+func (e *Engine) createCgroup(id string, l limits, devices []cgroupdemo.DeviceRule) (cgroupHandle, error) {
 	d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
 	if err != nil {
 		return nil, err
 	}
-	cg, err := cgroupdemo.Create(d, cgroupName(id))
+	cg, err := cgroupdemo.Create(d, e.cgroupName(id))
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func TestInitBornInItsCgroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Remove("cg", true)
-	checkCgroupFile(t, out, cgroupName(c.ID))
+	checkCgroupFile(t, out, e.cgroupName(c.ID))
 
 	var flags string
 	var clone3Join, procsWrite bool
@@ -119,7 +119,7 @@ func TestInitBornInItsCgroup(t *testing.T) {
 		case "cgroup join":
 			clone3Join = ev.Fields["how"] == "clone3(CLONE_INTO_CGROUP, cgroup fd)"
 		case "cgroup write":
-			if f, _ := ev.Fields["file"].(string); strings.HasSuffix(f, "/"+cgroupName(c.ID)+"/cgroup.procs") {
+			if f, _ := ev.Fields["file"].(string); strings.HasSuffix(f, "/"+e.cgroupName(c.ID)+"/cgroup.procs") {
 				procsWrite = true
 			}
 		}
@@ -161,7 +161,7 @@ func TestCloneIntoCgroupFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Remove("fb", true)
-	checkCgroupFile(t, out, cgroupName(c.ID))
+	checkCgroupFile(t, out, e.cgroupName(c.ID))
 	want := 0
 	if mode == cgroupdemo.Unified {
 		want = 1
@@ -171,7 +171,7 @@ func TestCloneIntoCgroupFallback(t *testing.T) {
 	}
 	procsWrite := false
 	for _, ev := range evs {
-		if f, _ := ev.Fields["file"].(string); ev.Name == "cgroup write" && strings.HasSuffix(f, "/"+cgroupName(c.ID)+"/cgroup.procs") {
+		if f, _ := ev.Fields["file"].(string); ev.Name == "cgroup write" && strings.HasSuffix(f, "/"+e.cgroupName(c.ID)+"/cgroup.procs") {
 			procsWrite = true
 		}
 	}

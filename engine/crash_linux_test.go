@@ -161,9 +161,9 @@ func assertNoTrace(t *testing.T, e *Engine, c *Container, initStart uint64) {
 // assertRuntimeReleased is assertNoTrace without the record.
 func assertRuntimeReleased(t *testing.T, e *Engine, c *Container, initStart uint64) {
 	t.Helper()
-	for _, pattern := range []string{"/sys/fs/cgroup/*/vitro/" + c.ID[:12], "/sys/fs/cgroup/vitro/" + c.ID[:12]} {
-		if m, _ := filepath.Glob(pattern); len(m) > 0 {
-			t.Errorf("cgroups left: %v", m)
+	for dir := range containerCgroups(t, e) {
+		if filepath.Base(dir) == c.ID[:12] {
+			t.Errorf("cgroup left: %s", dir)
 		}
 	}
 	if _, err := net.InterfaceByName(hostVeth(c.ID)); err == nil {

@@ -120,10 +120,12 @@ echo walked up from /`, marker)
 
 func TestRunLimitsBite(t *testing.T) {
 	e := testEngine(t)
-	// tail keeps the last 64 MiB in memory: more than the limit.
-	_, stderr, err := runIn(t, e, RunOptions{Remove: true, Memory: "16m", Cmd: []string{"sh", "-c", "head -c 100m /dev/zero | tail -c 64m > /dev/null; exit $?"}})
+	// tail keeps the last 256 MiB in memory: more than the limit. The
+	// limit leaves room for init, which under -race is the instrumented
+	// test binary and needs more than 16 MiB before it execs sh.
+	_, stderr, err := runIn(t, e, RunOptions{Remove: true, Memory: "96m", Cmd: []string{"sh", "-c", "head -c 400m /dev/zero | tail -c 256m > /dev/null; exit $?"}})
 	if got := exitCodeOf(err); got != 137 {
-		t.Errorf("memory hog under -m 16m exited %d (%v), want 137 (SIGKILL by the OOM killer)\n%s", got, err, stderr)
+		t.Errorf("memory hog under -m 96m exited %d (%v), want 137 (SIGKILL by the OOM killer)\n%s", got, err, stderr)
 	}
 	// The shell forks ten sleeps; the pids cgroup refuses the fork that
 	// would exceed the limit (EAGAIN), and ash gives up with status 2.

@@ -38,7 +38,7 @@ func (e *Engine) Refresh(c *Container) {
 // process exists and sits in the container's cgroup (a PID can be reused).
 func (e *Engine) ownsProcess(c *Container) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", c.State.Pid))
-	return err == nil && strings.Contains(string(b), cgroupName(c.ID))
+	return err == nil && strings.Contains(string(b), e.cgroupName(c.ID))
 }
 
 // List returns every container with its state refreshed: a container
@@ -111,7 +111,7 @@ func (e *Engine) Remove(ref string, force bool) error {
 	// record the release (the address pool's state), so that rm works on a
 	// full disk. The record itself goes last, so a crash in between leaves
 	// a container that rm can still find.
-	if err := removeCgroup(c); err != nil { // nothing of it runs on while its files go
+	if err := e.removeCgroup(c); err != nil { // nothing of it runs on while its files go
 		return err
 	}
 	if err := unmountStray(c); err != nil { // never delete through a mount
@@ -143,9 +143,9 @@ func (e *Engine) removeRecord(c *Container) error {
 
 // removeCgroup kills what is left in the container's cgroup and removes
 // it (nothing when it is gone already).
-func removeCgroup(c *Container) error {
+func (e *Engine) removeCgroup(c *Container) error {
 	if d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot); err == nil {
-		name := cgroupName(c.ID)
+		name := e.cgroupName(c.ID)
 		if cg, err := cgroupdemo.Open(d, name); err == nil {
 			if err := cg.KillAndRemove(); err != nil {
 				return fmt.Errorf("removing cgroup %s: %w", name, err)

@@ -102,7 +102,7 @@ func (e *Engine) reconcile(c *Container) (*Container, error) {
 		trace.Str("status was", string(cur.State.Status)))
 	if cur.Config.AutoRemove {
 		// As rm: delete first, record after (a full disk must not stop it).
-		if err := removeCgroup(&cur); err != nil {
+		if err := e.removeCgroup(&cur); err != nil {
 			return &cur, err
 		}
 		if err := unmountStray(&cur); err != nil {
@@ -137,7 +137,7 @@ func (e *Engine) reconcile(c *Container) (*Container, error) {
 // Each part is idempotent: a second call, after a crash in the middle of
 // the first, finishes the work.
 func (e *Engine) releaseRuntime(c *Container) error {
-	if err := removeCgroup(c); err != nil {
+	if err := e.removeCgroup(c); err != nil {
 		return err
 	}
 	if c.Config.NetworkMode == "bridge" || c.Config.NetworkMode == "" {

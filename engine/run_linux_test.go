@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -66,11 +65,27 @@ func testEngine(t *testing.T) *Engine {
 			os.WriteFile("/proc/sys/net/ipv4/ip_forward", fwd, 0o644)
 		}
 	})
-	e := New(cfg)
-	cgs := vitroCgroups(t)
-	baselineOnce.Do(func() { firstBaseline = cgs })
-	cgroupBaseline.Store(e, cgs)
-	return e
+	// A cgroup parent of the test's own: listing it shows exactly what
+	// this test's containers left, whatever other packages run meanwhile.
+	cfg.CgroupParent = fmt.Sprintf("vitro-test-%d/%s", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "_"))
+	t.Cleanup(func() { removeTestCgroupParent(t, cfg.CgroupParent) })
+	return New(cfg)
+}
+
+// removeTestCgroupParent removes a test's cgroup parent and the per-process
+// directory above it when it is the last one (the directories must be
+// empty: a container's cgroup left inside is reported by assertNothingLeft).
+func removeTestCgroupParent(t *testing.T, parent string) {
+	d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
+	if err != nil {
+		return
+	}
+	for _, dir := range d.Dirs(parent) {
+		if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("removing the test's cgroup parent: %v", err)
+		}
+		os.Remove(filepath.Dir(dir)) // fails while another test still uses it
+	}
 }
 
 // runIn runs a container and returns its stdout, stderr and error.
@@ -95,26 +110,17 @@ func exitCodeOf(err error) int {
 	return 0
 }
 
-// cgroupBaseline holds, per test engine, the vitro cgroups that existed
-// when it was made (another vitro on the host may own some);
-// firstBaseline, those that existed when the first one was made, for an
-// engine a test built itself with New.
-var (
-	cgroupBaseline sync.Map // *Engine → map[string]bool
-	firstBaseline  map[string]bool
-	baselineOnce   sync.Once
-)
-
-// vitroCgroups lists the cgroups under vitro's parent in every hierarchy
-// of the layout detected here (v1, hybrid or v2), as directories.
-func vitroCgroups(t *testing.T) map[string]bool {
+// containerCgroups lists the cgroups under the engine's cgroup parent in
+// every hierarchy of the layout detected here (v1, hybrid or v2), as
+// directories.
+func containerCgroups(t *testing.T, e *Engine) map[string]bool {
 	t.Helper()
 	d, err := cgroupdemo.Detect(cgroupdemo.DefaultRoot)
 	if err != nil {
 		t.Fatalf("detecting the cgroup layout: %v", err)
 	}
 	out := map[string]bool{}
-	for _, dir := range d.Dirs("vitro") {
+	for _, dir := range d.Dirs(e.cgroupParent()) {
 		ents, err := os.ReadDir(dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
@@ -160,14 +166,8 @@ func assertNothingLeft(t *testing.T, e *Engine) {
 	if len(cs) != 0 {
 		t.Errorf("%d container records left", len(cs))
 	}
-	before := firstBaseline
-	if b, ok := cgroupBaseline.Load(e); ok {
-		before = b.(map[string]bool)
-	}
-	for dir := range vitroCgroups(t) {
-		if !before[dir] {
-			t.Errorf("cgroup %s left behind", dir)
-		}
+	for dir := range containerCgroups(t, e) {
+		t.Errorf("cgroup %s left behind", dir)
 	}
 	// A container's veth pair goes when its network namespace dies, which
 	// the kernel finishes in a work queue after the last process exits:

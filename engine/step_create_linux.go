@@ -35,7 +35,7 @@ func (r *run) create(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cg, err := createCgroup(c.ID, limits, devs.Rules)
+	cg, err := r.e.createCgroup(c.ID, limits, devs.Rules)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,7 @@ type Config struct {
 	ExecOpts           []string `json:"exec-opts"` // native.cgroupdriver=cgroupfs, the only driver vitro has
 	LiveRestore        bool     `json:"live-restore"`
 	MaxLayerSize       string   `json:"max-layer-size"` // "8GiB": the most one layer may unpack
+	CgroupParent       string   `json:"cgroup-parent"`  // "vitro": where containers' cgroups are made, in every hierarchy
 }
 
 // Default returns the configuration used when there is no file.
@@ -61,6 +62,7 @@ func Default() *Config {
 		Bridge:        DefaultBridge,
 		BIP:           DefaultBIP,
 		MaxLayerSize:  DefaultMaxLayerSize,
+		CgroupParent:  DefaultCgroupParent,
 	}
 }
 
@@ -78,7 +80,7 @@ var keyTypes = map[string]string{
 	"data-root": "string", "exec-root": "string", "storage-driver": "string",
 	"registry-mirrors": "list of strings", "insecure-registries": "list of strings",
 	"bridge": "string", "bip": "string", "exec-opts": "list of strings", "live-restore": "boolean",
-	"max-layer-size": "string",
+	"max-layer-size": "string", "cgroup-parent": "string",
 }
 
 // Error is a problem with one key of the file.
@@ -134,7 +136,7 @@ func Parse(path string, b []byte) (*Config, error) {
 		"data-root": &c.DataRoot, "exec-root": &c.ExecRoot, "storage-driver": &c.StorageDriver,
 		"registry-mirrors": &c.RegistryMirrors, "insecure-registries": &c.InsecureRegistries,
 		"bridge": &c.Bridge, "bip": &c.BIP, "exec-opts": &c.ExecOpts, "live-restore": &c.LiveRestore,
-		"max-layer-size": &c.MaxLayerSize,
+		"max-layer-size": &c.MaxLayerSize, "cgroup-parent": &c.CgroupParent,
 	}
 	for _, k := range keys {
 		if err := json.Unmarshal(raw[k], fields[k]); err != nil {
@@ -194,6 +196,9 @@ func (c *Config) Validate(path string) error {
 		default:
 			return bad("exec-opts", o, "native.cgroupdriver must be cgroupfs")
 		}
+	}
+	if err := validCgroupParent(c.CgroupParent); err != nil {
+		return bad("cgroup-parent", c.CgroupParent, err.Error())
 	}
 	if _, err := ParseSize(c.MaxLayerSize); err != nil {
 		return bad("max-layer-size", c.MaxLayerSize, err.Error())
@@ -279,6 +284,26 @@ func ValidBridgeName(s string) error {
 	}
 	if strings.ContainsAny(s, "/: \t\n") || s == "." || s == ".." {
 		return errors.New("an interface name cannot contain '/', ':' or spaces")
+	}
+	return nil
+}
+
+// DefaultCgroupParent is where containers' cgroups are made (as docker's
+// is "docker").
+const DefaultCgroupParent = "vitro"
+
+// validCgroupParent accepts a cgroup path relative to each hierarchy's
+// root, such as "vitro" or "classroom/vitro" (a leading "/" is allowed,
+// as docker allows it).
+func validCgroupParent(p string) error {
+	p = strings.TrimPrefix(p, "/")
+	if p == "" {
+		return fmt.Errorf("want a cgroup path such as %q", DefaultCgroupParent)
+	}
+	for _, el := range strings.Split(p, "/") {
+		if el == "" || el == "." || el == ".." {
+			return fmt.Errorf("want a cgroup path such as %q, without empty, . or .. parts", DefaultCgroupParent)
+		}
 	}
 	return nil
 }

@@ -21,7 +21,7 @@ func TestValidFile(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "config.json")
 	os.WriteFile(p, []byte(`{"data-root":"/srv/vitro","bip":"10.50.0.1/24","registry-mirrors":["http://127.0.0.1:5000"],
 		"insecure-registries":["127.0.0.1:5000","10.0.0.0/8"],"exec-opts":["native.cgroupdriver=cgroupfs"],"live-restore":true,
-		"max-layer-size":"512MiB"}`), 0o644)
+		"max-layer-size":"512MiB","cgroup-parent":"/classroom/vitro"}`), 0o644)
 	c, err := Load(p)
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +31,9 @@ func TestValidFile(t *testing.T) {
 	}
 	if c.StorageDriver != DefaultStorageDriver {
 		t.Errorf("an absent key lost its default: storage-driver = %q", c.StorageDriver)
+	}
+	if c.CgroupParent != "/classroom/vitro" || Default().CgroupParent != "vitro" {
+		t.Errorf("cgroup-parent = %q (default %q)", c.CgroupParent, Default().CgroupParent)
 	}
 	if c.MaxLayerBytes() != 512<<20 {
 		t.Errorf("max-layer-size 512MiB = %d bytes", c.MaxLayerBytes())
@@ -59,6 +62,8 @@ func TestBadInputNamesKeyAndValue(t *testing.T) {
 		`{"max-layer-size":"10k"}`:                       {"max-layer-size", "at least 1MiB"},
 		`{"max-layer-size":""}`:                          {"max-layer-size", "want a size"},
 		`{"max-layer-size":8}`:                           {"max-layer-size", "want a string"},
+		`{"cgroup-parent":"../host"}`:                    {"cgroup-parent", `"../host"`, "without empty, . or .. parts"},
+		`{"cgroup-parent":""}`:                           {"cgroup-parent", "want a cgroup path"},
 	}
 	for in, wants := range cases {
 		_, err := Parse("test.json", []byte(in))
