@@ -7,6 +7,7 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vitro-dev/vitro/internal/reexec"
 	"github.com/vitro-dev/vitro/internal/testenv"
@@ -25,6 +26,28 @@ func TestMain(m *testing.M) {
 // testOptions gives a privileged test its own parent cgroup,
 // vitro/test-cgroupdemo-<pid>/<test>, removed (with anything left inside)
 // when the test ends, pass or fail.
+// demoDeadline bounds a demo that waits for the kernel to act (an OOM kill,
+// throttling, a frozen child). A broken limit must fail the test in
+// minutes, not leave it running until the suite's timeout: with the v2
+// driver writing memory.high instead of memory.max, the memory child was
+// only throttled and kept touching pages for 8 minutes.
+const demoDeadline = 2 * time.Minute
+
+// kernelDeadline returns a context that ends after demoDeadline; when it
+// has ended, the test fails saying that the kernel never did what the demo
+// waited for.
+func kernelDeadline(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), demoDeadline)
+	t.Cleanup(func() {
+		if ctx.Err() == context.DeadlineExceeded {
+			t.Errorf("%s: the kernel did not do what the demo waited for within %s (a limit that does not bite?)", t.Name(), demoDeadline)
+		}
+		cancel()
+	})
+	return ctx
+}
+
 func testOptions(t *testing.T) Options {
 	t.Helper()
 	testenv.RequirePrivileged(t)
@@ -56,7 +79,7 @@ func testOptions(t *testing.T) Options {
 func TestMemoryOOM(t *testing.T) {
 	o := testOptions(t)
 	const limit = 32 << 20
-	res, err := MemoryDemo(context.Background(), o, MemoryConfig{Limit: limit, Alloc: 256 << 20, Step: 2 << 20})
+	res, err := MemoryDemo(kernelDeadline(t), o, MemoryConfig{Limit: limit, Alloc: 256 << 20, Step: 2 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +106,7 @@ func TestMemoryOOM(t *testing.T) {
 
 func TestCPUQuotaThrottles(t *testing.T) {
 	o := testOptions(t)
-	res, err := CPUDemo(context.Background(), o, CPUConfig{NanoCPUs: 5e8, Seconds: 1, UntilThrottled: 2})
+	res, err := CPUDemo(kernelDeadline(t), o, CPUConfig{NanoCPUs: 5e8, Seconds: 1, UntilThrottled: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +127,7 @@ func TestCPUQuotaThrottles(t *testing.T) {
 
 func TestPidsMaxStopsForks(t *testing.T) {
 	o := testOptions(t)
-	res, err := PidsDemo(context.Background(), o, PidsConfig{Max: 16, Forks: 40})
+	res, err := PidsDemo(kernelDeadline(t), o, PidsConfig{Max: 16, Forks: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +154,7 @@ func TestCpusetPinsChild(t *testing.T) {
 		t.Fatalf("available CPUs %v: %v", avail, err)
 	}
 	want := fmt.Sprint(avail[len(avail)-1])
-	res, err := CpusetDemo(context.Background(), o, want)
+	res, err := CpusetDemo(kernelDeadline(t), o, want)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +162,7 @@ func TestCpusetPinsChild(t *testing.T) {
 	if res.Cpus != want || res.ChildAllowed != want || res.ChildAffinity != want {
 		t.Errorf("cpuset %s: cgroup has %q, child allowed %q, affinity %q", want, res.Cpus, res.ChildAllowed, res.ChildAffinity)
 	}
-	_, err = CpusetDemo(context.Background(), o, fmt.Sprint(avail[len(avail)-1]+1))
+	_, err = CpusetDemo(kernelDeadline(t), o, fmt.Sprint(avail[len(avail)-1]+1))
 	if err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("cpuset of a CPU that does not exist: %v", err)
 	}
@@ -147,7 +170,7 @@ func TestCpusetPinsChild(t *testing.T) {
 
 func TestFreezeStopsProgress(t *testing.T) {
 	o := testOptions(t)
-	res, err := FreezeDemo(context.Background(), o, FreezeConfig{Seconds: 0.3})
+	res, err := FreezeDemo(kernelDeadline(t), o, FreezeConfig{Seconds: 0.3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +192,7 @@ func TestFreezeStopsProgress(t *testing.T) {
 
 func TestSharesDivideOneCPU(t *testing.T) {
 	o := testOptions(t)
-	res, err := SharesDemo(context.Background(), o, SharesConfig{Shares: 128, Seconds: 1})
+	res, err := SharesDemo(kernelDeadline(t), o, SharesConfig{Shares: 128, Seconds: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
