@@ -40,7 +40,13 @@ func procMem(pid int) (rss, pss int64, err error) {
 }
 
 func statusKB(pid int, key string) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	return kBField(fmt.Sprintf("/proc/%d/status", pid), key)
+}
+
+// kBField reads a "Key:   N kB" line of a /proc file (status, meminfo)
+// and returns N in bytes.
+func kBField(file, key string) (int64, error) {
+	b, err := os.ReadFile(file)
 	if err != nil {
 		return 0, err
 	}
@@ -53,7 +59,7 @@ func statusKB(pid int, key string) (int64, error) {
 			}
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, key)
+	return 0, fmt.Errorf("%s has no %s", file, key)
 }
 
 // cgroupMemory returns the memory charged to the cgroup pid is in (its
@@ -159,19 +165,4 @@ func memAvailable() (int64, error) {
 	return meminfo("MemAvailable:")
 }
 
-func meminfo(key string) (int64, error) {
-	b, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(l, key); ok {
-			f := strings.Fields(rest)
-			if len(f) > 0 {
-				n, err := strconv.ParseInt(f[0], 10, 64)
-				return n << 10, err
-			}
-		}
-	}
-	return 0, fmt.Errorf("/proc/meminfo has no %s", key)
-}
+func meminfo(key string) (int64, error) { return kBField("/proc/meminfo", key) }
