@@ -15,7 +15,7 @@ LDFLAGS := -X github.com/vitro-dev/vitro/cmd.Version=$(VERSION)
 PACKAGES := busybox-static iptables nftables iproute2 iputils-ping skopeo umoci docker-registry \
             qemu-system-x86 linux-image-amd64 runc crun hyperfine gcc libc6-dev
 
-.PHONY: all build setup test test-unit test-cgroup2 bench docs lint quickstart clean
+.PHONY: all build setup test test-race test-unit test-cgroup2 bench docs lint quickstart clean
 
 all: build
 
@@ -38,6 +38,11 @@ setup:
 ## test: the whole suite; privileged tests need root (sudo make test)
 test:
 	$(GO) test -count=1 -timeout 30m ./...
+
+## test-race: the whole suite again under Go's race detector (root; CI runs it
+## after make test: ~3.5 min here)
+test-race:
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## test-unit: the suite as an ordinary user: privileged tests skip (as root they run)
 test-unit:
